@@ -1,0 +1,41 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/updraftsoar/updraft/designer"
+)
+
+// Store is the persistence the engine needs. The store package implements
+// it. The engine is the only writer of a run it owns, so whole-document
+// writes are safe without transactions.
+type Store interface {
+	GetPlaybookVersion(ctx context.Context, id string, version int) (*designer.Playbook, error)
+	InsertRun(ctx context.Context, run *Run) error
+	UpdateRun(ctx context.Context, run *Run) error
+	// SaveStep inserts or replaces the step with step.ID.
+	SaveStep(ctx context.Context, step *Step) error
+	// AppendEvents stores events whose Seq values the caller assigned.
+	AppendEvents(ctx context.Context, events []Event) error
+	GetRun(ctx context.Context, id string) (*Run, error)
+	ListSteps(ctx context.Context, runID string) ([]Step, error)
+	ListEvents(ctx context.Context, runID string, afterSeq int64, limit int) ([]Event, error)
+	// ListUnfinishedRuns returns runs in queued, running or waiting state.
+	ListUnfinishedRuns(ctx context.Context) ([]Run, error)
+}
+
+// ActionCall is one call of an action module.
+type ActionCall struct {
+	Action         string          // "name@version"
+	Input          json.RawMessage // already validated against the input schema
+	RunID          string
+	StepID         string
+	IdempotencyKey string
+	Log            func(line string) // receives each log line of the module
+}
+
+// Invoker calls action modules. runtime/wasm implements it.
+type Invoker interface {
+	Invoke(ctx context.Context, call ActionCall) (json.RawMessage, error)
+}
