@@ -28,14 +28,16 @@ type Store interface {
 // ActionCall is one call of an action module.
 type ActionCall struct {
 	Action         string          // "name@version"
-	Input          json.RawMessage // already validated against the input schema
+	Input          json.RawMessage
 	RunID          string
 	StepID         string
 	IdempotencyKey string
 	Log            func(line string) // receives each log line of the module
 }
 
-// Invoker calls action modules. runtime/wasm implements it.
+// Invoker calls action modules. It checks Input against the action's input
+// schema and the result against its output schema. runtime/wasm implements
+// it.
 type Invoker interface {
 	Invoke(ctx context.Context, call ActionCall) (json.RawMessage, error)
 }

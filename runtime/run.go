@@ -43,6 +43,7 @@ type Run struct {
 	Status          RunStatus       `json:"status"`
 	TriggerNode     string          `json:"trigger_node,omitempty"`
 	Trigger         json.RawMessage `json:"trigger,omitempty"`
+	TriggerRaw      []byte          `json:"-"` // request body as received, kept for audit
 	Inputs          json.RawMessage `json:"inputs,omitempty"`
 	Output          json.RawMessage `json:"output,omitempty"`
 	Error           string          `json:"error,omitempty"`
