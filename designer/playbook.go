@@ -30,7 +30,7 @@ type Node struct {
 	Position Position        `json:"position"`
 	Settings json.RawMessage `json:"settings,omitempty"`
 	Retry    *RetryPolicy    `json:"retry,omitempty"`
-	Timeout  string          `json:"timeout,omitempty"` // Go duration, such as "30s"
+	Timeout  string          `json:"timeout,omitempty"`  // Go duration, such as "30s"
 	OnError  string          `json:"on_error,omitempty"` // "fail" (default), "continue" or "route"
 }
 

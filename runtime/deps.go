@@ -27,7 +27,7 @@ type Store interface {
 
 // ActionCall is one call of an action module.
 type ActionCall struct {
-	Action         string          // "name@version"
+	Action         string // "name@version"
 	Input          json.RawMessage
 	RunID          string
 	StepID         string
