@@ -41,3 +41,14 @@ type ActionCall struct {
 type Invoker interface {
 	Invoke(ctx context.Context, call ActionCall) (json.RawMessage, error)
 }
+
+// ActionError is the error an Invoker returns when a call fails for a
+// reason the step should show: the module's own structured error, a
+// timeout, a memory cap, output that is not JSON, a rejected host call.
+// Code is a short snake_case word such as "timeout" or "invalid_output".
+type ActionError struct {
+	Code    string
+	Message string
+}
+
+func (e *ActionError) Error() string { return e.Code + ": " + e.Message }
