@@ -8,3 +8,7 @@ var ErrNotFound = errors.New("not found")
 
 // ErrConflict is returned, wrapped, when an insert hits an existing key.
 var ErrConflict = errors.New("conflict")
+
+// ErrShuttingDown is returned when the engine takes no new runs because
+// Shutdown has begun.
+var ErrShuttingDown = errors.New("engine shutting down")
