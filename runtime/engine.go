@@ -1,0 +1,269 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/updraftsoar/updraft/designer"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxOutputBytes = 1 << 20
+	DefaultMaxSteps       = 1000
+	DefaultRunTimeout     = time.Hour
+	DefaultMaxParallel    = 8
+)
+
+// Config sets up an Engine. Store and Invoker are required; every other
+// zero value takes the default named in its comment.
+type Config struct {
+	Store   Store
+	Invoker Invoker
+	Logger  *slog.Logger // nil discards logs
+
+	MaxOutputBytes int           // per step output, in bytes; 0 means 1 MiB
+	MaxSteps       int           // steps executed per run; 0 means 1000
+	RunTimeout     time.Duration // per run; 0 means one hour
+	MaxParallel    int           // steps running at once in one run; 0 means 8
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxOutputBytes <= 0 {
+		c.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if c.MaxSteps <= 0 {
+		c.MaxSteps = DefaultMaxSteps
+	}
+	if c.RunTimeout <= 0 {
+		c.RunTimeout = DefaultRunTimeout
+	}
+	if c.MaxParallel <= 0 {
+		c.MaxParallel = DefaultMaxParallel
+	}
+	return c
+}
+
+// Engine executes runs. It owns every run it starts or resumes: all writes
+// for such a run go through it, in one process.
+type Engine struct {
+	cfg   Config
+	store Store
+	log   *slog.Logger
+
+	// soft is canceled when Shutdown begins, so runs start no more steps.
+	// hard is canceled when the grace period ends, so running steps stop.
+	soft     context.Context
+	stopSoft context.CancelFunc
+	hard     context.Context
+	stopHard context.CancelCauseFunc
+
+	mu      sync.Mutex
+	closing bool
+	active  map[string]*runState
+	wg      sync.WaitGroup
+}
+
+// New returns an Engine that uses cfg. It starts nothing until Start or
+// Resume is called.
+func New(cfg Config) *Engine {
+	cfg = cfg.withDefaults()
+	e := &Engine{
+		cfg:    cfg,
+		store:  cfg.Store,
+		log:    cfg.Logger.With("component", "runtime"),
+		active: make(map[string]*runState),
+	}
+	e.soft, e.stopSoft = context.WithCancel(context.Background())
+	e.hard, e.stopHard = context.WithCancelCause(context.Background())
+	return e
+}
+
+// StartRequest is a request to run a pinned playbook version from one of
+// its trigger nodes.
+type StartRequest struct {
+	Playbook    *designer.Playbook // the pinned version
+	TriggerNode string             // the trigger node that fired
+	Trigger     json.RawMessage    // webhook body (parsed) or nil
+	TriggerRaw  []byte             // webhook body as received, or nil
+	Inputs      json.RawMessage    // manual run inputs or nil
+}
+
+// Start stores a new run in the queued state, runs it in the background
+// and returns at once. The returned Run is a copy of the stored document.
+// Start returns ErrShuttingDown once Shutdown has begun.
+func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
+	if err := checkStartRequest(req); err != nil {
+		return nil, err
+	}
+	if e.isClosing() {
+		return nil, ErrShuttingDown
+	}
+
+	id, err := newRunID(time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("new run id: %w", err)
+	}
+	run := &Run{
+		ID:              id,
+		PlaybookID:      req.Playbook.ID,
+		PlaybookVersion: req.Playbook.Version,
+		Status:          RunQueued,
+		TriggerNode:     req.TriggerNode,
+		Trigger:         req.Trigger,
+		TriggerRaw:      req.TriggerRaw,
+		Inputs:          req.Inputs,
+		CreatedAt:       time.Now().UTC(),
+	}
+	if err := e.store.InsertRun(ctx, run); err != nil {
+		return nil, fmt.Errorf("run %q: insert: %w", id, err)
+	}
+
+	copied := *run
+	rs := newRunState(e, run, req.Playbook, 0)
+	if err := e.launch(rs, nil); err != nil {
+		return nil, err
+	}
+	return &copied, nil
+}
+
+func checkStartRequest(req StartRequest) error {
+	if req.Playbook == nil {
+		return errors.New("start run: playbook is missing")
+	}
+	for _, n := range req.Playbook.Nodes {
+		if n.ID != req.TriggerNode {
+			continue
+		}
+		if n.Type != designer.NodeTrigger {
+			return fmt.Errorf("playbook %q: node %q: type %q is not a trigger",
+				req.Playbook.ID, n.ID, n.Type)
+		}
+		return nil
+	}
+	return fmt.Errorf("playbook %q: trigger node %q not found", req.Playbook.ID, req.TriggerNode)
+}
+
+// launch registers rs as active and executes it in a new goroutine. The
+// steps argument holds the steps already stored for a resumed run.
+func (e *Engine) launch(rs *runState, steps []Step) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		return ErrShuttingDown
+	}
+	if _, ok := e.active[rs.run.ID]; ok {
+		return fmt.Errorf("run %q: already active: %w", rs.run.ID, ErrConflict)
+	}
+	e.active[rs.run.ID] = rs
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer e.forget(rs)
+		rs.execute(steps)
+	}()
+	return nil
+}
+
+func (e *Engine) forget(rs *runState) {
+	e.mu.Lock()
+	delete(e.active, rs.run.ID)
+	e.mu.Unlock()
+	rs.events.close()
+	close(rs.done)
+}
+
+func (e *Engine) lookup(runID string) *runState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.active[runID]
+}
+
+func (e *Engine) isClosing() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closing
+}
+
+// Wait returns a channel that is closed when the run runID stops executing
+// in this engine: it ended, or Shutdown paused it. For a run that is not
+// active here the channel is already closed.
+func (e *Engine) Wait(runID string) <-chan struct{} {
+	if rs := e.lookup(runID); rs != nil {
+		return rs.done
+	}
+	closed := make(chan struct{})
+	close(closed)
+	return closed
+}
+
+// Cancel stops the run runID. An active run stops its running steps and
+// ends canceled. A run that is unfinished in the store but owned by no
+// engine is marked canceled there. Cancel returns an error wrapping
+// ErrNotFound for an unknown run and ErrConflict for a run that already
+// ended.
+func (e *Engine) Cancel(ctx context.Context, runID string) error {
+	if rs := e.lookup(runID); rs != nil {
+		rs.cancel(errRunCanceled)
+		return nil
+	}
+
+	run, err := e.store.GetRun(ctx, runID)
+	if err != nil {
+		return fmt.Errorf("run %q: %w", runID, err)
+	}
+	if run.Status.Ended() {
+		return fmt.Errorf("run %q: already %s: %w", runID, run.Status, ErrConflict)
+	}
+	now := time.Now().UTC()
+	run.Status = RunCanceled
+	run.Error = errRunCanceled.Error()
+	run.EndedAt = &now
+	if err := e.store.UpdateRun(ctx, run); err != nil {
+		return fmt.Errorf("run %q: update: %w", runID, err)
+	}
+	e.log.Info("run canceled", "run_id", runID, "active", false)
+	return nil
+}
+
+// Shutdown stops the engine in two stages. First it takes no new runs and
+// starts no new steps, and lets running steps finish. When ctx ends before
+// they do, it cancels them. Runs that did not end stay unfinished in the
+// store, so Resume continues them later. Shutdown returns ctx.Err() when
+// the grace period ran out, and nil otherwise.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	e.closing = true
+	n := len(e.active)
+	e.mu.Unlock()
+	e.log.Info("engine stopping", "active_runs", n)
+
+	e.stopSoft()
+	done := make(chan struct{})
+	go func() {
+		e.wg.Wait()
+		close(done)
+	}()
+
+	select {
+	case <-done:
+		e.stopHard(errEngineClosed)
+		e.log.Info("engine stopped")
+		return nil
+	case <-ctx.Done():
+	}
+
+	e.log.Warn("engine grace period ended, canceling running steps", "error", ctx.Err())
+	e.stopHard(errEngineClosed)
+	<-done
+	e.log.Info("engine stopped")
+	return ctx.Err()
+}

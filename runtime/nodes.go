@@ -1,0 +1,66 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/updraftsoar/updraft/designer"
+)
+
+// nodeCall is the request a node type's function gets for one attempt.
+type nodeCall struct {
+	rs   *runState
+	node *designer.Node
+	step *Step
+	env  map[string]any // expression scope, read only
+	logs *logBuffer
+}
+
+// nodeResult is what a node type's function returns. A nil err means the
+// step succeeded and leaves through port.
+type nodeResult struct {
+	port   string
+	input  any // evaluated input, stored as the step input
+	output any // stored as the step output after the size check
+	err    *StepError
+	end    *runEnd // set by an end node
+}
+
+// nodeFunc executes one attempt of a node.
+type nodeFunc func(ctx context.Context, call *nodeCall) nodeResult
+
+// nodeTypes maps each node type the engine runs to its function. A node of
+// another type fails its step with code unsupported_node.
+//
+// TODO: switch, loop, join, approval, delay and subplaybook nodes are not
+// run yet.
+var nodeTypes = map[string]nodeFunc{
+	designer.NodeTrigger:   runTrigger,
+	designer.NodeAction:    runAction,
+	designer.NodeCondition: runCondition,
+	designer.NodeTransform: runTransform,
+	designer.NodeEnd:       runEndNode,
+}
+
+func failed(code, msg string) nodeResult {
+	return nodeResult{err: &StepError{Code: code, Message: msg}}
+}
+
+// decodeSettings decodes the node's settings into T.
+func decodeSettings[T any](node *designer.Node) (T, *StepError) {
+	var v T
+	if len(node.Settings) == 0 {
+		return v, nil
+	}
+	if err := json.Unmarshal(node.Settings, &v); err != nil {
+		return v, &StepError{Code: CodeInvalidSettings,
+			Message: fmt.Sprintf("node %q: settings: %v", node.ID, err)}
+	}
+	return v, nil
+}
+
+// evalError returns the step error of a failed expression.
+func evalError(field string, err error) *StepError {
+	return &StepError{Code: CodeExpression, Message: fmt.Sprintf("%s: %v", field, err)}
+}

@@ -1,0 +1,173 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/updraftsoar/updraft/designer"
+)
+
+// eventPage is the number of events read per ListEvents call while
+// looking for a run's last seq.
+const eventPage = 1000
+
+// Resume takes over every unfinished run in the store that is not active
+// in this engine: it keeps completed steps, settles steps left running,
+// continues the event seq after the last stored event and runs what is
+// left. A run that cannot be resumed is logged and skipped, and Resume
+// returns the joined errors after trying every run.
+func (e *Engine) Resume(ctx context.Context) error {
+	runs, err := e.store.ListUnfinishedRuns(ctx)
+	if err != nil {
+		return fmt.Errorf("list unfinished runs: %w", err)
+	}
+
+	var errs []error
+	resumed := 0
+	for i := range runs {
+		run := &runs[i]
+		if e.lookup(run.ID) != nil {
+			continue
+		}
+		if err := e.resumeRun(ctx, run); err != nil {
+			e.log.Error("run resume failed", "run_id", run.ID, "error", err)
+			errs = append(errs, err)
+			continue
+		}
+		resumed++
+	}
+	e.log.Info("runs resumed", "count", resumed, "failed", len(errs))
+	return errors.Join(errs...)
+}
+
+func (e *Engine) resumeRun(ctx context.Context, run *Run) error {
+	pb, err := e.store.GetPlaybookVersion(ctx, run.PlaybookID, run.PlaybookVersion)
+	if err != nil {
+		return fmt.Errorf("run %q: playbook %q version %d: %w",
+			run.ID, run.PlaybookID, run.PlaybookVersion, err)
+	}
+	steps, err := e.store.ListSteps(ctx, run.ID)
+	if err != nil {
+		return fmt.Errorf("run %q: list steps: %w", run.ID, err)
+	}
+	lastSeq, err := e.lastSeq(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	return e.launch(newRunState(e, run, pb, lastSeq), steps)
+}
+
+// lastSeq returns the seq of the run's last stored event, or 0.
+func (e *Engine) lastSeq(ctx context.Context, runID string) (int64, error) {
+	var last int64
+	for {
+		events, err := e.store.ListEvents(ctx, runID, last, eventPage)
+		if err != nil {
+			return 0, fmt.Errorf("run %q: list events after %d: %w", runID, last, err)
+		}
+		if len(events) == 0 {
+			return last, nil
+		}
+		last = events[len(events)-1].Seq
+		if len(events) < eventPage {
+			return last, nil
+		}
+	}
+}
+
+// restore applies the steps a previous owner stored. Ended steps count as
+// done. A step left running failed as interrupted unless its node allows
+// another attempt, and a pending step, stored while waiting for a retry,
+// runs that attempt.
+func (rs *runState) restore(stored []Step) {
+	var unsettled []*Step
+	for i := range stored {
+		step := &stored[i]
+		if _, ok := rs.g.nodes[step.NodeID]; !ok {
+			rs.log.Warn("stored step skipped, node not in playbook", "node_id", step.NodeID)
+			continue
+		}
+		rs.started[step.NodeID] = true
+	}
+	for i := range stored {
+		step := &stored[i]
+		node, ok := rs.g.nodes[step.NodeID]
+		switch {
+		case !ok:
+		case step.Status == StepRunning || step.Status == StepPending:
+			unsettled = append(unsettled, step)
+		default:
+			rs.restoreEnded(node, step)
+		}
+	}
+	for _, step := range unsettled {
+		rs.settleInterrupted(rs.g.nodes[step.NodeID], step)
+	}
+	rs.ready = nil
+}
+
+// restoreEnded applies a step that ended before the takeover.
+func (rs *runState) restoreEnded(node *designer.Node, step *Step) {
+	if step.Status != StepSkipped {
+		rs.executed++
+	}
+	rs.complete(step)
+	if step.Status == StepFailed && step.Port == "" {
+		rs.halt(RunFailed, fmt.Sprintf("node %q: %s: %s",
+			node.ID, step.Error.Code, step.Error.Message))
+	}
+	if node.Type == designer.NodeEnd && step.Status == StepSucceeded {
+		rs.haltWith(restoredEnd(node, step))
+	}
+}
+
+// restoredEnd rebuilds an end node's outcome from its stored step.
+func restoredEnd(node *designer.Node, step *Step) runEnd {
+	var input struct {
+		Outcome RunStatus `json:"outcome"`
+	}
+	_ = json.Unmarshal(step.Input, &input)
+	end := runEnd{status: RunSucceeded, output: step.Output}
+	if input.Outcome == RunFailed {
+		end.status = RunFailed
+		end.err = fmt.Sprintf("end node %q set the outcome failed", node.ID)
+	}
+	return end
+}
+
+// settleInterrupted runs the step again when its node allows another
+// attempt, and otherwise stores it failed with code interrupted.
+func (rs *runState) settleInterrupted(node *designer.Node, step *Step) {
+	attempt := step.Attempt
+	if step.Status == StepRunning {
+		attempt++
+	}
+	if step.Status == StepPending || retryable(node, step.Attempt, CodeInterrupted) {
+		rs.log.Info("interrupted step retried", "node_id", node.ID, "attempt", attempt)
+		rs.started[node.ID] = true
+		rs.running++
+		rs.executed++
+		env := rs.env()
+		go func() {
+			rs.results <- rs.runStep(node, env, max(attempt, 1))
+		}()
+		return
+	}
+
+	rs.log.Warn("interrupted step failed", "node_id", node.ID, "attempt", step.Attempt)
+	if step.StartedAt == nil {
+		now := time.Now().UTC()
+		step.StartedAt = &now
+	}
+	res := nodeResult{err: &StepError{Code: CodeInterrupted,
+		Message: "the engine stopped while the step was running"}}
+	rs.settle(node, step, &res)
+	if err := rs.saveFinished(step, &logBuffer{}, 0, false); err != nil {
+		rs.storeFailed(node.ID, err)
+		return
+	}
+	rs.restoreEnded(node, step)
+}

@@ -1,0 +1,265 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/updraftsoar/updraft/designer"
+)
+
+// Step error codes set by the engine. An Invoker adds its own through
+// ActionError.
+const (
+	CodeExpression      = "expression"
+	CodeOutputTooLarge  = "output_too_large"
+	CodeOutputInvalid   = "output_invalid"
+	CodeTimeout         = "timeout"
+	CodeCanceled        = "canceled"
+	CodeInterrupted     = "interrupted"
+	CodeInvalidSettings = "invalid_settings"
+	CodeUnsupportedNode = "unsupported_node"
+	CodeAction          = "action"
+)
+
+// stepResult is what a step goroutine sends back to the run loop.
+type stepResult struct {
+	nodeID    string
+	step      *Step
+	end       *runEnd // set by an end node that succeeded
+	storeErr  error
+	abandoned bool // the engine stopped while the step ran, so nothing was stored
+}
+
+// runStep executes node as a step, with retries, and stores each attempt.
+func (rs *runState) runStep(node *designer.Node, env map[string]any, attempt int) stepResult {
+	step := &Step{
+		ID:      stepID(rs.run.ID, node.ID),
+		RunID:   rs.run.ID,
+		NodeID:  node.ID,
+		Attempt: attempt,
+	}
+	for {
+		if err := rs.saveStarted(step); err != nil {
+			return stepResult{nodeID: node.ID, storeErr: err}
+		}
+
+		logs := &logBuffer{}
+		res := rs.callNode(node, step, env, logs)
+		if res.err != nil && errors.Is(context.Cause(rs.ctx), errEngineClosed) {
+			rs.log.Warn("step interrupted by shutdown", "node_id", node.ID,
+				"attempt", step.Attempt, "error", res.err.Message)
+			return stepResult{nodeID: node.ID, abandoned: true}
+		}
+
+		rs.settle(node, step, &res)
+		delay, retry := rs.retryDelay(node, step)
+		if err := rs.saveFinished(step, logs, delay, retry); err != nil {
+			return stepResult{nodeID: node.ID, storeErr: err}
+		}
+		if !retry {
+			return stepResult{nodeID: node.ID, step: step, end: res.end}
+		}
+
+		rs.log.Warn("step failed, retrying", "node_id", node.ID, "attempt", step.Attempt,
+			"retry_in_ms", delay.Milliseconds(), "error", step.Error.Message)
+		step = &Step{ID: step.ID, RunID: step.RunID, NodeID: step.NodeID,
+			Status: StepPending, Attempt: step.Attempt + 1}
+		if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
+			return stepResult{nodeID: node.ID, storeErr: fmt.Errorf("save step %q: %w", step.ID, err)}
+		}
+		if !rs.sleep(delay) {
+			return rs.stoppedWhilePending(node, step)
+		}
+	}
+}
+
+// stoppedWhilePending ends a step whose retry wait was cut short. When the
+// engine stopped, the pending step stays stored for Resume to run.
+// Otherwise the run was canceled or timed out, and the step fails.
+func (rs *runState) stoppedWhilePending(node *designer.Node, step *Step) stepResult {
+	if errors.Is(context.Cause(rs.ctx), errEngineClosed) {
+		return stepResult{nodeID: node.ID, abandoned: true}
+	}
+	now := time.Now().UTC()
+	step.StartedAt = &now
+	res := nodeResult{err: rs.stopError(context.Cause(rs.ctx))}
+	if res.err == nil {
+		res.err = &StepError{Code: CodeCanceled, Message: context.Cause(rs.ctx).Error()}
+	}
+	rs.settle(node, step, &res)
+	if err := rs.saveFinished(step, &logBuffer{}, 0, false); err != nil {
+		return stepResult{nodeID: node.ID, storeErr: err}
+	}
+	return stepResult{nodeID: node.ID, step: step}
+}
+
+// sleep waits d or until the run context ends, and reports whether the
+// wait ran out.
+func (rs *runState) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-rs.ctx.Done():
+		return false
+	}
+}
+
+func (rs *runState) saveStarted(step *Step) error {
+	now := time.Now().UTC()
+	step.Status = StepRunning
+	step.StartedAt = &now
+	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
+		return fmt.Errorf("save step %q: %w", step.ID, err)
+	}
+	return rs.events.append(rs.storeCtx(), newEvent(EventStepStarted, step.NodeID, step.ID,
+		map[string]any{"attempt": step.Attempt}))
+}
+
+// saveFinished stores the step and then its log lines and step.finished
+// event in one write. A failed attempt that is retried carries
+// retry_in_ms in its event data.
+func (rs *runState) saveFinished(step *Step, logs *logBuffer, delay time.Duration, retry bool) error {
+	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
+		return fmt.Errorf("save step %q: %w", step.ID, err)
+	}
+
+	data := map[string]any{
+		"status":      step.Status,
+		"attempt":     step.Attempt,
+		"duration_ms": step.EndedAt.Sub(*step.StartedAt).Milliseconds(),
+	}
+	if step.Port != "" {
+		data["port"] = step.Port
+	}
+	if step.Error != nil {
+		data["error"] = step.Error
+	}
+	if retry {
+		data["retry_in_ms"] = delay.Milliseconds()
+	}
+	events := logs.events(step)
+	events = append(events, newEvent(EventStepFinished, step.NodeID, step.ID, data))
+	return rs.events.append(rs.storeCtx(), events...)
+}
+
+// callNode runs the node type's function under the step's timeout and
+// turns a context that ended into a timeout or canceled error.
+func (rs *runState) callNode(node *designer.Node, step *Step, env map[string]any,
+	logs *logBuffer) nodeResult {
+	run, ok := nodeTypes[node.Type]
+	if !ok {
+		return failed(CodeUnsupportedNode, fmt.Sprintf("node type %q is not supported", node.Type))
+	}
+	ctx, cancel, err := rs.stepContext(node)
+	if err != nil {
+		return failed(CodeInvalidSettings, err.Error())
+	}
+	defer cancel()
+
+	res := run(ctx, &nodeCall{rs: rs, node: node, step: step, env: env, logs: logs})
+	if res.err == nil || ctx.Err() == nil {
+		return res
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, errStepTimedOut) {
+		res.err = &StepError{Code: CodeTimeout,
+			Message: fmt.Sprintf("step timed out after %s", node.Timeout)}
+	} else if stopErr := rs.stopError(cause); stopErr != nil {
+		res.err = stopErr
+	}
+	return res
+}
+
+// stopError returns the step error for a run context that ended with
+// cause, or nil when the cause does not stop the run.
+func (rs *runState) stopError(cause error) *StepError {
+	switch {
+	case errors.Is(cause, errRunCanceled):
+		return &StepError{Code: CodeCanceled, Message: "run canceled"}
+	case errors.Is(cause, errRunTimedOut):
+		return &StepError{Code: CodeTimeout,
+			Message: fmt.Sprintf("run timed out after %s", rs.e.cfg.RunTimeout)}
+	}
+	return nil
+}
+
+var errStepTimedOut = errors.New("step timed out")
+
+func (rs *runState) stepContext(node *designer.Node) (context.Context, context.CancelFunc, error) {
+	if node.Timeout == "" {
+		ctx, cancel := context.WithCancel(rs.ctx)
+		return ctx, cancel, nil
+	}
+	d, err := time.ParseDuration(node.Timeout)
+	if err != nil || d <= 0 {
+		return nil, nil, fmt.Errorf("timeout %q: want a positive Go duration such as \"30s\"",
+			node.Timeout)
+	}
+	ctx, cancel := context.WithTimeoutCause(rs.ctx, d, errStepTimedOut)
+	return ctx, cancel, nil
+}
+
+// settle fills the step's final fields from res: input, output within the
+// size limit, status, error and the port taken.
+func (rs *runState) settle(node *designer.Node, step *Step, res *nodeResult) {
+	now := time.Now().UTC()
+	step.EndedAt = &now
+
+	if res.input != nil {
+		// Inputs are evaluated from JSON values, so they marshal.
+		step.Input, _ = json.Marshal(res.input)
+	}
+	if res.err == nil {
+		step.Output, res.err = rs.marshalOutput(res.output)
+	}
+	if res.err == nil {
+		step.Status = StepSucceeded
+		step.Port = res.port
+		if res.end != nil {
+			res.end.output = step.Output
+		}
+		return
+	}
+
+	res.end = nil
+	step.Status = StepFailed
+	step.Output = nil
+	step.Error = res.err
+	step.Port = errorPort(rs.g, node, res.err)
+}
+
+func (rs *runState) marshalOutput(v any) (json.RawMessage, *StepError) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, &StepError{Code: CodeOutputInvalid, Message: err.Error()}
+	}
+	if len(b) > rs.e.cfg.MaxOutputBytes {
+		return nil, &StepError{Code: CodeOutputTooLarge, Message: fmt.Sprintf(
+			"output is %d bytes, over the limit of %d", len(b), rs.e.cfg.MaxOutputBytes)}
+	}
+	return b, nil
+}
+
+// errorPort returns the port a failed step leaves through: "error" when an
+// edge leaves that port or on_error is "route", "success" when on_error is
+// "continue", and "" when the failure fails the run. A step stopped by its
+// run's cancellation always fails the run.
+func errorPort(g *graph, node *designer.Node, stepErr *StepError) string {
+	if stepErr.Code == CodeCanceled {
+		return ""
+	}
+	switch {
+	case g.hasEdgeFrom(node.ID, designer.PortError), node.OnError == "route":
+		return designer.PortError
+	case node.OnError == "continue":
+		return designer.PortSuccess
+	}
+	return ""
+}
