@@ -1,0 +1,138 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/updraftsoar/updraft/actions"
+)
+
+// Defaults applied to zero Config fields.
+const (
+	DefaultMemoryMiB            = 64
+	DefaultTimeout              = 30 * time.Second
+	DefaultMaxOutputBytes       = 1 << 20
+	DefaultMaxHTTPResponseBytes = 4 << 20
+	DefaultHTTPTimeout          = 15 * time.Second
+)
+
+// Config configures a Host. The zero value of each field except Registry
+// and Modules works.
+type Config struct {
+	// CacheDir is the directory of wazero's on-disk compilation cache, so a
+	// restarted process skips compiling modules it compiled before. Empty
+	// keeps compiled code in memory only.
+	CacheDir string
+
+	// AllowLoopback lets the HTTP host call reach loopback addresses
+	// (127.0.0.0/8, ::1). It exists for tests; keep it false in production.
+	AllowLoopback bool
+
+	// AllowPrivate lets the HTTP host call reach private addresses
+	// (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7).
+	// Link-local and metadata addresses are always rejected.
+	AllowPrivate bool
+
+	// ApprovedHosts are the hosts ("name" or "name:port") that a manifest
+	// declaring the host "*" may reach. Nil approves none.
+	ApprovedHosts []string
+
+	// MemoryMiB caps the linear memory of a module whose manifest sets no
+	// limit. Zero means DefaultMemoryMiB.
+	MemoryMiB int
+
+	// Timeout caps one call of a module whose manifest sets no timeout.
+	// Zero means DefaultTimeout.
+	Timeout time.Duration
+
+	// MaxOutputBytes caps what a module may write to stdout. Zero means
+	// DefaultMaxOutputBytes.
+	MaxOutputBytes int
+
+	// MaxHTTPResponseBytes caps the body of one HTTP host call response.
+	// Zero means DefaultMaxHTTPResponseBytes.
+	MaxHTTPResponseBytes int64
+
+	// HTTPTimeout caps one HTTP host call, within the call's own deadline.
+	// Zero means DefaultHTTPTimeout.
+	HTTPTimeout time.Duration
+
+	// Registry holds the published actions. Required.
+	Registry *actions.Registry
+
+	// Modules returns module bytes by SHA-256. Required.
+	Modules ModuleSource
+
+	// Secrets returns the secrets granted to a module by its manifest. Nil
+	// sends every module an empty "secrets" object.
+	Secrets SecretSource
+
+	// Logger receives the host's own events. Nil discards them.
+	Logger *slog.Logger
+}
+
+// ModuleSource returns the bytes of a module by its hex SHA-256. The store
+// implements it.
+type ModuleSource interface {
+	Module(ctx context.Context, sha256 string) ([]byte, error)
+}
+
+// SecretSource returns the value of a named secret.
+type SecretSource interface {
+	Secret(ctx context.Context, name string) (string, error)
+}
+
+// StaticModules is a ModuleSource over an in-memory map from hex SHA-256
+// to module bytes, such as the bundled modules.
+type StaticModules map[string][]byte
+
+// Module returns the module with the given SHA-256.
+func (m StaticModules) Module(_ context.Context, sha256 string) ([]byte, error) {
+	b, ok := m[sha256]
+	if !ok {
+		return nil, fmt.Errorf("module %s: %w", sha256, errModuleNotFound)
+	}
+	return b, nil
+}
+
+var errModuleNotFound = errors.New("not found")
+
+// withDefaults returns a copy of c with every zero limit set.
+func (c Config) withDefaults() (Config, error) {
+	if c.Registry == nil {
+		return c, errors.New("wasm: config: Registry is required")
+	}
+	if c.Modules == nil {
+		return c, errors.New("wasm: config: Modules is required")
+	}
+	if c.MemoryMiB <= 0 {
+		c.MemoryMiB = DefaultMemoryMiB
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxOutputBytes <= 0 {
+		c.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if c.MaxHTTPResponseBytes <= 0 {
+		c.MaxHTTPResponseBytes = DefaultMaxHTTPResponseBytes
+	}
+	if c.HTTPTimeout <= 0 {
+		c.HTTPTimeout = DefaultHTTPTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	for i, h := range c.ApprovedHosts {
+		if h == actions.AnyApprovedHost {
+			return c, fmt.Errorf("wasm: config: ApprovedHosts[%d]: \"*\" is not allowed", i)
+		}
+		if err := actions.CheckHostPattern(h); err != nil {
+			return c, fmt.Errorf("wasm: config: ApprovedHosts[%d]: %w", i, err)
+		}
+	}
+	return c, nil
+}
