@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/updraftsoar/updraft/designer"
+)
+
+// playbookDoc is one playbook version in the playbooks collection: the whole
+// playbook as JSON bytes, plus the fields that queries filter and sort on.
+type playbookDoc struct {
+	ID         string    `bson:"_id"` // id:version
+	PlaybookID string    `bson:"id"`
+	Version    int       `bson:"version"`
+	Name       string    `bson:"name"`
+	CreatedAt  time.Time `bson:"created_at"`
+	JSON       []byte    `bson:"json"`
+}
+
+// headDoc is the playbook_heads entry of one playbook: its latest version,
+// so that listing playbooks does not read every version.
+type headDoc struct {
+	ID        string    `bson:"_id"` // playbook id
+	Version   int       `bson:"version"`
+	Name      string    `bson:"name"`
+	UpdatedAt time.Time `bson:"updated_at"`
+}
+
+func playbookDocID(id string, version int) string {
+	return id + ":" + strconv.Itoa(version)
+}
+
+func (d *playbookDoc) playbook() (*designer.Playbook, error) {
+	var p designer.Playbook
+	if err := json.Unmarshal(d.JSON, &p); err != nil {
+		return nil, fmt.Errorf("playbook %q version %d: decode: %w", d.PlaybookID, d.Version, err)
+	}
+	return &p, nil
+}
+
+// InsertPlaybookVersion stores p as version p.Version of playbook p.ID and
+// makes it the head of the playbook unless a later version is already
+// stored. A version that exists is runtime.ErrConflict, which is how two
+// concurrent edits of the same version are detected: the second save
+// fails.
+func (s *Store) InsertPlaybookVersion(ctx context.Context, p *designer.Playbook) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("playbook %q version %d: encode: %w", p.ID, p.Version, err)
+	}
+	doc := playbookDoc{
+		ID:         playbookDocID(p.ID, p.Version),
+		PlaybookID: p.ID,
+		Version:    p.Version,
+		Name:       p.Name,
+		CreatedAt:  p.CreatedAt,
+		JSON:       data,
+	}
+	if _, err := s.playbooks.InsertOne(ctx, doc); err != nil {
+		return wrapErr(err, "insert playbook %q version %d", p.ID, p.Version)
+	}
+	return s.advanceHead(ctx, p)
+}
+
+// advanceHead points the playbook's head at p unless it already names a
+// later version. Upserting a head whose filter misses because a later
+// version is stored gives a duplicate key error, which means there is
+// nothing to do.
+func (s *Store) advanceHead(ctx context.Context, p *designer.Playbook) error {
+	filter := bson.D{
+		{Key: "_id", Value: p.ID},
+		{Key: "version", Value: bson.D{{Key: "$lt", Value: p.Version}}},
+	}
+	head := headDoc{ID: p.ID, Version: p.Version, Name: p.Name, UpdatedAt: p.CreatedAt}
+	_, err := s.heads.ReplaceOne(ctx, filter, head, options.Replace().SetUpsert(true))
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("playbook %q version %d: update head: %w", p.ID, p.Version, err)
+	}
+	return nil
+}
+
+// GetPlaybook returns the latest version of the playbook with id, or
+// runtime.ErrNotFound. It reads the versions themselves, so it is right
+// even when a crash left the head behind.
+func (s *Store) GetPlaybook(ctx context.Context, id string) (*designer.Playbook, error) {
+	var d playbookDoc
+	opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
+	err := s.playbooks.FindOne(ctx, bson.D{{Key: "id", Value: id}}, opts).Decode(&d)
+	if err != nil {
+		return nil, wrapErr(err, "playbook %q", id)
+	}
+	return d.playbook()
+}
+
+// GetPlaybookVersion returns one version of a playbook, or
+// runtime.ErrNotFound.
+func (s *Store) GetPlaybookVersion(
+	ctx context.Context, id string, version int,
+) (*designer.Playbook, error) {
+	var d playbookDoc
+	filter := bson.D{{Key: "_id", Value: playbookDocID(id, version)}}
+	if err := s.playbooks.FindOne(ctx, filter).Decode(&d); err != nil {
+		return nil, wrapErr(err, "playbook %q version %d", id, version)
+	}
+	return d.playbook()
+}
+
+// ListPlaybooks returns the latest version of each playbook, sorted by
+// name, then ID.
+func (s *Store) ListPlaybooks(ctx context.Context) ([]designer.Playbook, error) {
+	heads, err := findAll[headDoc](ctx, s.heads, bson.D{}, options.Find())
+	if err != nil {
+		return nil, fmt.Errorf("list playbooks: %w", err)
+	}
+	if len(heads) == 0 {
+		return []designer.Playbook{}, nil
+	}
+
+	ids := make([]string, len(heads))
+	for i, h := range heads {
+		ids[i] = playbookDocID(h.ID, h.Version)
+	}
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
+	playbooks, err := s.findPlaybooks(ctx, filter, options.Find())
+	if err != nil {
+		return nil, fmt.Errorf("list playbooks: %w", err)
+	}
+
+	sort.Slice(playbooks, func(i, j int) bool {
+		a, b := &playbooks[i], &playbooks[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
+	return playbooks, nil
+}
+
+// ListPlaybookVersions returns every version of a playbook, newest first.
+// A playbook with no versions gives an empty slice, not an error.
+func (s *Store) ListPlaybookVersions(ctx context.Context, id string) ([]designer.Playbook, error) {
+	filter := bson.D{{Key: "id", Value: id}}
+	opts := options.Find().SetSort(bson.D{{Key: "version", Value: -1}})
+	playbooks, err := s.findPlaybooks(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("playbook %q: list versions: %w", id, err)
+	}
+	return playbooks, nil
+}
+
+func (s *Store) findPlaybooks(
+	ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder,
+) ([]designer.Playbook, error) {
+	docs, err := findAll[playbookDoc](ctx, s.playbooks, filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	playbooks := make([]designer.Playbook, len(docs))
+	for i := range docs {
+		p, err := docs[i].playbook()
+		if err != nil {
+			return nil, err
+		}
+		playbooks[i] = *p
+	}
+	return playbooks, nil
+}

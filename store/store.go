@@ -1,0 +1,208 @@
+// Package store persists runs, playbooks, actions and credentials in
+// MongoDB, or in FerretDB embedded in the process when no MongoDB URI is
+// given. It uses only operations that behave the same on both: no
+// transactions, no read-modify-write updates, and unique-index inserts as the
+// one atomic primitive.
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+)
+
+// Config selects the database. The zero value starts embedded FerretDB in
+// ./data with database "updraft".
+type Config struct {
+	URI      string       // MongoDB URI; empty starts embedded FerretDB
+	DataDir  string       // embedded mode: SQLite files and lock; default "./data"
+	Database string       // default "updraft"
+	Logger   *slog.Logger // default slog.Default()
+}
+
+// Defaults for the zero Config.
+const (
+	DefaultDataDir  = "./data"
+	DefaultDatabase = "updraft"
+)
+
+// Store is the MongoDB persistence of Updraft. It is safe for concurrent
+// use. Times are stored as BSON dates, so they come back in UTC with
+// millisecond precision.
+type Store struct {
+	log      *slog.Logger
+	client   *mongo.Client
+	db       *mongo.Database
+	embedded *embeddedServer // nil with a MongoDB URI
+	describe string
+
+	runs, steps, events *mongo.Collection
+	playbooks, heads    *mongo.Collection
+	webhooks            *mongo.Collection
+	tokens, sessions    *mongo.Collection
+	actions             *mongo.Collection
+	modules             *mongo.GridFSBucket
+}
+
+// Open connects to the database that cfg names and creates the indexes.
+// With an empty URI it takes an exclusive lock on the data directory and
+// starts FerretDB in the process; a data directory locked by another
+// process or another Store fails at once with an error wrapping ErrLocked.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	cfg = cfg.withDefaults()
+	s := &Store{log: cfg.Logger.With("component", "store")}
+
+	uri := cfg.URI
+	if uri == "" {
+		e, err := startEmbedded(cfg.DataDir, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.embedded = e
+		uri = e.uri
+		s.describe = fmt.Sprintf("embedded FerretDB %s in %s", ferretDBVersion(), cfg.DataDir)
+	}
+
+	if err := s.connect(ctx, uri, cfg.Database); err != nil {
+		s.stopEmbedded()
+		return nil, err
+	}
+	if s.describe == "" {
+		s.describe = describeServer(ctx, s.client, uri)
+	}
+
+	if err := s.createIndexes(ctx); err != nil {
+		s.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	s.log.Info("store opened", "database", s.describe)
+	return s, nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Database == "" {
+		c.Database = DefaultDatabase
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// connect opens the client, checks the server answers and names the
+// collections.
+func (s *Store) connect(ctx context.Context, uri, database string) error {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		return fmt.Errorf("connect to database: %w", err)
+	}
+	if err := client.Ping(ctx, nil); err != nil {
+		client.Disconnect(context.WithoutCancel(ctx))
+		return fmt.Errorf("connect to database: %w", err)
+	}
+
+	s.client = client
+	s.db = client.Database(database)
+	s.runs = s.db.Collection("runs")
+	s.steps = s.db.Collection("steps")
+	s.events = s.db.Collection("events")
+	s.playbooks = s.db.Collection("playbooks")
+	s.heads = s.db.Collection("playbook_heads")
+	s.webhooks = s.db.Collection("webhooks")
+	s.tokens = s.db.Collection("tokens")
+	s.sessions = s.db.Collection("sessions")
+	s.actions = s.db.Collection("actions")
+	s.modules = s.db.GridFSBucket(options.GridFSBucket().SetName("modules"))
+	return nil
+}
+
+// describeServer returns "MongoDB at host:port" or, when the server reports
+// FerretDB in buildInfo, "FerretDB vX at host:port". It never includes the
+// URI's credentials.
+func describeServer(ctx context.Context, client *mongo.Client, uri string) string {
+	hosts := "unknown host"
+	if cs, err := connstring.Parse(uri); err == nil && len(cs.Hosts) > 0 {
+		hosts = strings.Join(cs.Hosts, ",")
+	}
+
+	var info struct {
+		Version         string `bson:"version"`
+		FerretDBVersion string `bson:"ferretdbVersion"`
+	}
+	cmd := bson.D{{Key: "buildInfo", Value: 1}}
+	err := client.Database("admin").RunCommand(ctx, cmd).Decode(&info)
+	switch {
+	case err != nil:
+		return "MongoDB at " + hosts
+	case info.FerretDBVersion != "":
+		return "FerretDB " + info.FerretDBVersion + " at " + hosts
+	}
+	return "MongoDB " + info.Version + " at " + hosts
+}
+
+// Close disconnects from the database and, in embedded mode, stops FerretDB
+// and releases the data directory lock.
+func (s *Store) Close(ctx context.Context) error {
+	err := s.client.Disconnect(ctx)
+	s.stopEmbedded()
+	if err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	s.log.Info("store closed")
+	return nil
+}
+
+func (s *Store) stopEmbedded() {
+	if s.embedded != nil {
+		s.embedded.stop()
+		s.embedded = nil
+	}
+}
+
+// Describe returns a one-line description of the database for logs and the
+// status page, such as "embedded FerretDB v1.24.2 in ./data" or "MongoDB
+// 7.0.14 at db1:27017". It never includes credentials.
+func (s *Store) Describe() string { return s.describe }
+
+// Embedded reports whether the store runs FerretDB in this process.
+func (s *Store) Embedded() bool { return s.embedded != nil }
+
+// createIndexes creates every collection's indexes. Creating an existing
+// index is a no-op, so Open calls it each time.
+func (s *Store) createIndexes(ctx context.Context) error {
+	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
+		s.runs: {
+			{Keys: bson.D{{Key: "playbook_id", Value: 1}, {Key: "created_at", Value: -1}}},
+			{Keys: bson.D{{Key: "status", Value: 1}}},
+			{Keys: bson.D{{Key: "created_at", Value: -1}}},
+		},
+		s.steps: {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
+		s.events: {{
+			Keys:    bson.D{{Key: "run_id", Value: 1}, {Key: "seq", Value: 1}},
+			Options: options.Index().SetUnique(true),
+		}},
+		s.playbooks: {{
+			Keys:    bson.D{{Key: "id", Value: 1}, {Key: "version", Value: 1}},
+			Options: options.Index().SetUnique(true),
+		}},
+		s.webhooks: {{Keys: bson.D{{Key: "playbook_id", Value: 1}}}},
+		s.tokens: {{
+			Keys:    bson.D{{Key: "id", Value: 1}},
+			Options: options.Index().SetUnique(true),
+		}},
+	} {
+		if _, err := coll.Indexes().CreateMany(ctx, models); err != nil {
+			return fmt.Errorf("create indexes of %s: %w", coll.Name(), err)
+		}
+	}
+	return nil
+}
