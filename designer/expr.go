@@ -1,0 +1,162 @@
+package designer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Env is the data an expression reads. Trigger, Inputs and step outputs
+// hold decoded JSON (map[string]any, []any, string, float64, bool, nil).
+// A json.RawMessage is accepted too, but it is decoded on every access.
+type Env struct {
+	Trigger any
+	Inputs  any
+	Steps   map[string]StepState // by node id
+	Run     map[string]any       // id, playbook_id, ...
+}
+
+// StepState is what an expression sees of an earlier step as
+// steps.<id>.output, steps.<id>.status and steps.<id>.error.
+type StepState struct {
+	Output any
+	Status string
+	Error  any
+}
+
+// scope is the expression environment. Its fields are the names in scope.
+type scope struct {
+	Trigger any `expr:"trigger"`
+	Inputs  any `expr:"inputs"`
+	Steps   any `expr:"steps"`
+	Run     any `expr:"run"`
+}
+
+func (e *Env) scope() scope {
+	if e == nil {
+		return scope{}
+	}
+	return scope{Trigger: e.Trigger, Inputs: e.Inputs, Steps: e.Steps, Run: e.Run}
+}
+
+// program is one compiled expression with the step references found in it.
+type program struct {
+	source string
+	vm     *vm.Program
+	refs   []stepRef
+}
+
+// stepRef is a steps.<id> reference and its rune offset in the source.
+type stepRef struct {
+	step   string
+	offset int
+}
+
+// ExprError is an expression that failed to compile or to evaluate.
+// Offset is the 0-based rune offset of the failing part in Source.
+type ExprError struct {
+	Source  string
+	Offset  int
+	Message string
+	Err     error // the underlying error, such as a *PathError
+}
+
+func (e *ExprError) Error() string {
+	return fmt.Sprintf("expression %q: column %d: %s", e.Source, e.Offset+1, e.Message)
+}
+
+func (e *ExprError) Unwrap() error { return e.Err }
+
+// maxCachedPrograms bounds the program cache. Playbooks share expressions
+// heavily, so a few thousand entries cover every version in use; the cache
+// is dropped whole when it fills.
+const maxCachedPrograms = 4096
+
+var programCache struct {
+	sync.Mutex
+	entries map[programKey]*program
+}
+
+type programKey struct {
+	source    string
+	condition bool
+}
+
+// compileExpr compiles src, or returns the cached program for it.
+func compileExpr(src string, condition bool) (*program, error) {
+	key := programKey{source: src, condition: condition}
+	programCache.Lock()
+	p, ok := programCache.entries[key]
+	programCache.Unlock()
+	if ok {
+		return p, nil
+	}
+
+	p, err := compileUncached(src, condition)
+	if err != nil {
+		return nil, err
+	}
+
+	programCache.Lock()
+	if programCache.entries == nil || len(programCache.entries) >= maxCachedPrograms {
+		programCache.entries = make(map[programKey]*program)
+	}
+	programCache.entries[key] = p
+	programCache.Unlock()
+	return p, nil
+}
+
+func compileUncached(src string, condition bool) (*program, error) {
+	patch := &accessPatcher{}
+	opts := append(exprOptions(), expr.Patch(patch))
+	if condition {
+		opts = append(opts, expr.AsBool())
+	}
+
+	prog, err := expr.Compile(src, opts...)
+	if err != nil {
+		return nil, exprError(src, err)
+	}
+	return &program{source: src, vm: prog, refs: patch.refs}, nil
+}
+
+// run evaluates p against env.
+func (p *program) run(env *Env) (any, error) {
+	out, err := expr.Run(p.vm, env.scope())
+	if err != nil {
+		return nil, exprError(p.source, err)
+	}
+	return out, nil
+}
+
+// exprError converts an expr-lang error into an *ExprError.
+func exprError(src string, err error) *ExprError {
+	var fe *file.Error
+	if !errors.As(err, &fe) {
+		return &ExprError{Source: src, Message: err.Error(), Err: err}
+	}
+
+	ee := &ExprError{Source: src, Offset: fe.From, Message: fe.Message, Err: fe.Unwrap()}
+	var pe *PathError
+	if errors.As(err, &pe) {
+		ee.Message = pe.Error()
+	}
+	return ee
+}
+
+// decodeRaw decodes a json.RawMessage found in the data an expression reads.
+func decodeRaw(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("decode JSON value: %w", err)
+	}
+	return v, nil
+}

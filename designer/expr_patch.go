@@ -1,0 +1,161 @@
+package designer
+
+import (
+	"regexp"
+	"strconv"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// Names of the functions the access patcher calls.
+const (
+	fnGet   = "$get"
+	fnChain = "$chain"
+)
+
+// Access modes passed to $get.
+const (
+	accessStrict   = 0 // a missing key or a null object is an error
+	accessOptional = 1 // a missing key or a null object ends the chain with nil
+)
+
+// accessPatcher rewrites every member access (a.b, a["b"], a[0]) into a
+// $get call that fails with the path and the existing keys when the key is
+// missing, because expr-lang returns nil for a missing map key. It also
+// records steps.<id> references. ast.Walk visits children first, so the
+// base of an access is already rewritten when the access is visited.
+type accessPatcher struct {
+	refs []stepRef
+}
+
+func (p *accessPatcher) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		if n.Method {
+			return
+		}
+		p.recordStepRef(n)
+		ast.Patch(node, getCall(n))
+
+	case *ast.ChainNode:
+		ast.Patch(node, chainCall(n.Node))
+
+	case *ast.BinaryNode:
+		if n.Operator == "??" {
+			n.Left = optionalChain(n.Left)
+		}
+
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == fnDefault && len(n.Arguments) > 0 {
+			n.Arguments[0] = optionalChain(n.Arguments[0])
+		}
+	}
+}
+
+// recordStepRef records n when it reads steps.<id> or steps["<id>"].
+func (p *accessPatcher) recordStepRef(n *ast.MemberNode) {
+	id, ok := n.Node.(*ast.IdentifierNode)
+	if !ok || id.Value != "steps" {
+		return
+	}
+	prop, ok := n.Property.(*ast.StringNode)
+	if !ok {
+		return
+	}
+	p.refs = append(p.refs, stepRef{step: prop.Value, offset: id.Location().From})
+}
+
+// getCall builds $get(base, key, mode, path, basePath) for n.
+func getCall(n *ast.MemberNode) *ast.CallNode {
+	mode := accessStrict
+	if n.Optional {
+		mode = accessOptional
+	}
+	basePath := displayPath(n.Node)
+	return &ast.CallNode{
+		Callee: &ast.IdentifierNode{Value: fnGet},
+		Arguments: []ast.Node{
+			n.Node,
+			n.Property,
+			&ast.IntegerNode{Value: mode},
+			&ast.StringNode{Value: basePath + accessor(n.Property)},
+			&ast.StringNode{Value: basePath},
+		},
+	}
+}
+
+func chainCall(inner ast.Node) *ast.CallNode {
+	return &ast.CallNode{
+		Callee:    &ast.IdentifierNode{Value: fnChain},
+		Arguments: []ast.Node{inner},
+	}
+}
+
+// optionalChain makes every access along the chain that node ends with
+// optional, so that `a.b.c ?? x` yields x when any part is missing.
+func optionalChain(node ast.Node) ast.Node {
+	for cur := node; ; {
+		call, ok := asCall(cur, fnChain)
+		if ok {
+			cur = call.Arguments[0]
+			continue
+		}
+		call, ok = asCall(cur, fnGet)
+		if !ok {
+			break
+		}
+		call.Arguments[2] = &ast.IntegerNode{Value: accessOptional}
+		cur = call.Arguments[0]
+	}
+	if _, ok := asCall(node, fnChain); ok {
+		return node
+	}
+	return chainCall(node)
+}
+
+func asCall(node ast.Node, name string) (*ast.CallNode, bool) {
+	call, ok := node.(*ast.CallNode)
+	if !ok {
+		return nil, false
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok || id.Value != name {
+		return nil, false
+	}
+	return call, true
+}
+
+// displayPath renders node as the path an author wrote, such as
+// trigger.alert["kibana.alert.severity"].
+func displayPath(node ast.Node) string {
+	switch n := node.(type) {
+	case *ast.IdentifierNode:
+		return n.Value
+	case *ast.PointerNode:
+		return "#" + n.Name
+	case *ast.CallNode:
+		if call, ok := asCall(n, fnGet); ok {
+			return call.Arguments[3].(*ast.StringNode).Value
+		}
+		if call, ok := asCall(n, fnChain); ok {
+			return displayPath(call.Arguments[0])
+		}
+	}
+	return "(" + node.String() + ")"
+}
+
+var identifierPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// accessor renders a property as .name, ["key"] or [index].
+func accessor(prop ast.Node) string {
+	switch p := prop.(type) {
+	case *ast.StringNode:
+		if identifierPattern.MatchString(p.Value) {
+			return "." + p.Value
+		}
+		return "[" + strconv.Quote(p.Value) + "]"
+	case *ast.IntegerNode:
+		return "[" + strconv.Itoa(p.Value) + "]"
+	}
+	return "[" + prop.String() + "]"
+}
