@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/expr-lang/expr"
@@ -67,7 +68,7 @@ type ExprError struct {
 }
 
 func (e *ExprError) Error() string {
-	return fmt.Sprintf("expression %q: column %d: %s", e.Source, e.Offset+1, e.Message)
+	return fmt.Sprintf("expression %q at column %d: %s", e.Source, e.Offset+1, e.Message)
 }
 
 func (e *ExprError) Unwrap() error { return e.Err }
@@ -113,16 +114,42 @@ func compileExpr(src string, condition bool) (*program, error) {
 
 func compileUncached(src string, condition bool) (*program, error) {
 	patch := &accessPatcher{}
-	opts := append(exprOptions(), expr.Patch(patch))
-	if condition {
-		opts = append(opts, expr.AsBool())
-	}
-
-	prog, err := expr.Compile(src, opts...)
+	prog, err := expr.Compile(src, append(exprOptions(), expr.Patch(patch))...)
 	if err != nil {
 		return nil, exprError(src, err)
 	}
+	if condition {
+		if err := checkBoolType(src, prog); err != nil {
+			return nil, err
+		}
+	}
 	return &program{source: src, vm: prog, refs: patch.refs}, nil
+}
+
+// checkBoolType rejects a condition whose result type is known at compile
+// time and is not a boolean, such as "1 + 2". A result of unknown type is
+// checked when the condition runs.
+func checkBoolType(src string, prog *vm.Program) *ExprError {
+	t := prog.Node().Type()
+	if t == nil || t.Kind() == reflect.Bool || t.Kind() == reflect.Interface {
+		return nil
+	}
+	return &ExprError{Source: src, Message: fmt.Sprintf("result is %s, expected true or false", kindName(t))}
+}
+
+// kindName names a Go type the way the JSON type of its values is named.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	}
+	return "a " + t.String()
 }
 
 // run evaluates p against env.

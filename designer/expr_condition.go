@@ -1,9 +1,13 @@
 package designer
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
+
+// errNotBoolean is a condition whose result is not true or false.
+var errNotBoolean = errors.New("condition result is not a boolean")
 
 // Condition is a compiled boolean expression. It is safe for concurrent
 // use.
@@ -51,6 +55,7 @@ func (c *Condition) Eval(env *Env) (bool, error) {
 		return false, &ExprError{
 			Source:  c.prog.source,
 			Message: fmt.Sprintf("result is %s %s, expected true or false", typeName(out), preview(out)),
+			Err:     errNotBoolean,
 		}
 	}
 	return b, nil
