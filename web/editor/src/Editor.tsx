@@ -1,0 +1,299 @@
+// The playbook editor: palette, canvas, settings panel and the toolbar that
+// saves and runs the playbook.
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { ApiError, createPlaybook, getPlaybook, listActions, updatePlaybook } from "./api";
+import {
+  actionPaletteItems,
+  basePaletteItems,
+  isValidConnection,
+  manualTrigger,
+  newNode,
+  type PaletteItem,
+} from "./graph";
+import { t } from "./i18n";
+import { Palette } from "./Palette";
+import { RunDialog } from "./RunDialog";
+import { Settings } from "./Settings";
+import { nodeTypes } from "./StepNodeView";
+import { useEditor } from "./store";
+import type { ActionInfo } from "./types";
+
+type Status =
+  | { kind: "idle" }
+  | { kind: "saving" }
+  | { kind: "saved"; version: number }
+  | { kind: "error"; message: string }
+  | { kind: "conflict" };
+
+export function EditorApp({ playbookId }: { playbookId: string }) {
+  return (
+    <ReactFlowProvider>
+      <Editor playbookId={playbookId} />
+    </ReactFlowProvider>
+  );
+}
+
+function useActions() {
+  const [actions, setActions] = useState<ActionInfo[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  useEffect(() => {
+    listActions()
+      .then(setActions)
+      .catch((e: Error) => setError(e.message))
+      .finally(() => setLoading(false));
+  }, []);
+  return { actions, error, loading };
+}
+
+// useLeaveWarning asks before the page unloads while there are unsaved
+// changes.
+function useLeaveWarning(dirty: boolean) {
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = t("editor.leave_warning");
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+}
+
+function Editor({ playbookId }: { playbookId: string }) {
+  const store = useEditor();
+  const flow = useReactFlow();
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [status, setStatus] = useState<Status>({ kind: "idle" });
+  const [runOpen, setRunOpen] = useState(false);
+  const { actions, error: actionsError, loading: actionsLoading } = useActions();
+  const actionItems = useMemo(() => actionPaletteItems(actions), [actions]);
+  const actionsByRef = useMemo(
+    () => new Map(actions.map((a) => [`${a.manifest.name}@${a.manifest.version}`, a])),
+    [actions],
+  );
+
+  useEffect(() => {
+    if (!playbookId) {
+      useEditor.getState().load({ name: "", nodes: [], edges: [] });
+      return;
+    }
+    getPlaybook(playbookId)
+      .then((pb) => useEditor.getState().load(pb))
+      .catch((e: Error) => setLoadError(e.message));
+  }, [playbookId]);
+
+  useLeaveWarning(store.dirty);
+
+  const place = useCallback(
+    (item: PaletteItem, position: { x: number; y: number }) => {
+      const s = useEditor.getState();
+      const label = item.type === "action" ? item.label : t(item.label);
+      s.addNode(newNode(item, position, s.nodes.map((n) => n.id), label));
+    },
+    [],
+  );
+
+  const onDrop = useCallback(
+    (item: PaletteItem, clientX: number, clientY: number) => {
+      const rect = canvasRef.current?.getBoundingClientRect();
+      if (!rect) return false;
+      const inside =
+        clientX >= rect.left && clientX <= rect.right && clientY >= rect.top && clientY <= rect.bottom;
+      if (!inside) return false;
+      place(item, flow.screenToFlowPosition({ x: clientX, y: clientY }));
+      return true;
+    },
+    [flow, place],
+  );
+
+  // onAdd places a clicked entry near the middle of the visible canvas,
+  // shifted by the node count so added nodes do not cover each other.
+  const onAdd = useCallback(
+    (item: PaletteItem) => {
+      const rect = canvasRef.current?.getBoundingClientRect();
+      const offset = (useEditor.getState().nodes.length % 8) * 24;
+      const center = rect
+        ? flow.screenToFlowPosition({ x: rect.left + rect.width / 3, y: rect.top + rect.height / 3 })
+        : { x: 0, y: 0 };
+      place(item, { x: center.x + offset, y: center.y + offset });
+    },
+    [flow, place],
+  );
+
+  async function save(overwrite = false) {
+    const s = useEditor.getState();
+    if (s.name.trim() === "") {
+      setStatus({ kind: "error", message: t("editor.name_missing") });
+      return;
+    }
+    setStatus({ kind: "saving" });
+    try {
+      const pb = s.toPlaybook();
+      if (overwrite && s.playbookId) pb.version = (await getPlaybook(s.playbookId)).version;
+      const saved = s.playbookId ? await updatePlaybook(s.playbookId, pb) : await createPlaybook(pb);
+      s.load(saved);
+      setStatus({ kind: "saved", version: saved.version ?? 0 });
+      if (!playbookId && saved.id) history.replaceState(null, "", `/playbooks/${encodeURIComponent(saved.id)}`);
+    } catch (e) {
+      onSaveError(e as Error);
+    }
+  }
+
+  function onSaveError(e: Error) {
+    if (e instanceof ApiError && e.status === 409) {
+      setStatus({ kind: "conflict" });
+      return;
+    }
+    if (e instanceof ApiError && e.status === 422 && e.problems.length > 0) {
+      useEditor.getState().setProblems(e.problems);
+      setStatus({ kind: "error", message: t("editor.problems", { count: e.problems.length }) });
+      return;
+    }
+    setStatus({ kind: "error", message: t("editor.save_failed", { message: e.message }) });
+  }
+
+  async function reloadTheirs() {
+    const s = useEditor.getState();
+    try {
+      s.load(await getPlaybook(s.playbookId));
+      setStatus({ kind: "idle" });
+    } catch (e) {
+      setStatus({ kind: "error", message: (e as Error).message });
+    }
+  }
+
+  const webhookURL = useCallback(
+    (nodeId: string) => {
+      const id = useEditor.getState().playbookId;
+      if (!id) return null;
+      // TODO: the webhook path is assumed; take it from the API once the
+      // playbook response carries each webhook trigger's URL.
+      return `${location.origin}/hooks/${encodeURIComponent(id)}/${encodeURIComponent(nodeId)}`;
+    },
+    [],
+  );
+
+  if (loadError) {
+    return <p className="error" role="alert">{t("editor.load_failed", { message: loadError })}</p>;
+  }
+
+  const trigger = manualTrigger(store.nodes);
+  return (
+    <div className="editor">
+      <div className="toolbar">
+        <label htmlFor="playbook-name" className="visually-hidden">
+          {t("editor.name_label")}
+        </label>
+        <input
+          id="playbook-name"
+          className="playbook-name"
+          placeholder={t("editor.name_placeholder")}
+          value={store.name}
+          onChange={(e) => store.setName(e.target.value)}
+          data-testid="playbook-name"
+        />
+        <button
+          type="button"
+          className="primary"
+          onClick={() => save()}
+          disabled={status.kind === "saving"}
+          data-testid="save"
+        >
+          {status.kind === "saving" ? t("editor.saving") : t("editor.save")}
+        </button>
+        <button
+          type="button"
+          onClick={() => setRunOpen(true)}
+          disabled={!store.playbookId || !trigger || store.dirty}
+          title={!store.playbookId || store.dirty ? t("editor.run_needs_save") : !trigger ? t("editor.run_needs_manual") : ""}
+          data-testid="run"
+        >
+          {t("editor.run")}
+        </button>
+        <StatusLine status={status} dirty={store.dirty} onReload={reloadTheirs} onOverwrite={() => save(true)} />
+      </div>
+      <div className="workspace">
+        <Palette
+          baseItems={basePaletteItems}
+          actionItems={actionItems}
+          actionsError={actionsError}
+          actionsLoading={actionsLoading}
+          onDrop={onDrop}
+          onAdd={onAdd}
+        />
+        <div className="canvas" ref={canvasRef} data-testid="canvas">
+          <ReactFlow
+            nodes={store.nodes}
+            edges={store.edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={store.onNodesChange}
+            onEdgesChange={store.onEdgesChange}
+            onConnect={store.onConnect}
+            isValidConnection={(c) => isValidConnection(store.nodes, store.edges, c)}
+            onSelectionChange={({ nodes }) => {
+              const id = nodes.length === 1 ? nodes[0].id : null;
+              if (id !== useEditor.getState().selectedId) store.select(id);
+            }}
+            deleteKeyCode={["Backspace", "Delete"]}
+            fitView
+            fitViewOptions={{ maxZoom: 1 }}
+          >
+            <Background />
+            <Controls />
+            <MiniMap pannable zoomable />
+          </ReactFlow>
+        </div>
+        <Settings actions={actionsByRef} webhookURL={webhookURL} />
+      </div>
+      {runOpen && trigger && (
+        <RunDialog
+          playbookId={store.playbookId}
+          triggerNode={trigger}
+          inputsSchema={store.base?.inputs}
+          onClose={() => setRunOpen(false)}
+        />
+      )}
+    </div>
+  );
+}
+
+type StatusProps = {
+  status: Status;
+  dirty: boolean;
+  onReload: () => void;
+  onOverwrite: () => void;
+};
+
+function StatusLine({ status, dirty, onReload, onOverwrite }: StatusProps) {
+  if (status.kind === "conflict") {
+    return (
+      <div className="status conflict" role="alert" data-testid="conflict">
+        <span>{t("editor.conflict")}</span>
+        <button type="button" onClick={onReload}>{t("editor.conflict_reload")}</button>
+        <button type="button" onClick={onOverwrite}>{t("editor.conflict_overwrite")}</button>
+      </div>
+    );
+  }
+  if (status.kind === "error") {
+    return <span className="status error" role="alert" data-testid="save-status">{status.message}</span>;
+  }
+  if (dirty) return <span className="status" data-testid="save-status">{t("editor.unsaved")}</span>;
+  if (status.kind === "saved") {
+    return (
+      <span className="status ok" data-testid="save-status" data-version={status.version}>
+        {t("editor.saved", { version: status.version })}
+      </span>
+    );
+  }
+  return null;
+}
