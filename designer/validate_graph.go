@@ -78,9 +78,11 @@ func (v *validator) checkEdgePort(e *Edge, from *Node, label string) {
 // checkCycles reports each cycle once, naming its nodes in order, on the
 // edge that closes it.
 func (v *validator) checkCycles() {
+	// Edges into triggers are reported by checkEdgeEnds and left out here.
 	next := make(map[string][]int) // node id to indexes of its outgoing edges
 	for i, e := range v.playbook.Edges {
-		if v.nodes[e.From] != nil && v.nodes[e.To] != nil {
+		to := v.nodes[e.To]
+		if v.nodes[e.From] != nil && to != nil && to.Type != NodeTrigger {
 			next[e.From] = append(next[e.From], i)
 		}
 	}
