@@ -60,13 +60,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 	uri := cfg.URI
 	if uri == "" {
-		e, err := startEmbedded(cfg.DataDir, s.log)
+		e, err := startEmbedded(cfg.DataDir, cfg.Logger)
 		if err != nil {
 			return nil, err
 		}
 		s.embedded = e
 		uri = e.uri
-		s.describe = fmt.Sprintf("embedded FerretDB %s in %s", ferretDBVersion(), cfg.DataDir)
+		s.describe = fmt.Sprintf("embedded FerretDB %s in %s", ferretDBVersion, cfg.DataDir)
 	}
 
 	if err := s.connect(ctx, uri, cfg.Database); err != nil {
@@ -125,9 +125,9 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	return nil
 }
 
-// describeServer returns "MongoDB at host:port" or, when the server reports
-// FerretDB in buildInfo, "FerretDB vX at host:port". It never includes the
-// URI's credentials.
+// describeServer returns "MongoDB 7.0.14 at host:port" or, when the server
+// reports FerretDB in buildInfo, "FerretDB v1.24.2 at host:port". It never
+// includes the URI's credentials.
 func describeServer(ctx context.Context, client *mongo.Client, uri string) string {
 	hosts := "unknown host"
 	if cs, err := connstring.Parse(uri); err == nil && len(cs.Hosts) > 0 {
@@ -143,6 +143,8 @@ func describeServer(ctx context.Context, client *mongo.Client, uri string) strin
 	switch {
 	case err != nil:
 		return "MongoDB at " + hosts
+	case info.FerretDBVersion == "unknown":
+		return "FerretDB at " + hosts // embedded FerretDB reports no version
 	case info.FerretDBVersion != "":
 		return "FerretDB " + info.FerretDBVersion + " at " + hosts
 	}
@@ -177,7 +179,9 @@ func (s *Store) Describe() string { return s.describe }
 func (s *Store) Embedded() bool { return s.embedded != nil }
 
 // createIndexes creates every collection's indexes. Creating an existing
-// index is a no-op, so Open calls it each time.
+// index is a no-op, so Open calls it each time. Each index gets its own
+// createIndexes command because FerretDB v1.24.2 panics on a command that
+// lists two or more indexes that already exist.
 func (s *Store) createIndexes(ctx context.Context) error {
 	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
 		s.runs: {
@@ -200,8 +204,10 @@ func (s *Store) createIndexes(ctx context.Context) error {
 			Options: options.Index().SetUnique(true),
 		}},
 	} {
-		if _, err := coll.Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes of %s: %w", coll.Name(), err)
+		for _, model := range models {
+			if _, err := coll.Indexes().CreateOne(ctx, model); err != nil {
+				return fmt.Errorf("create indexes of %s: %w", coll.Name(), err)
+			}
 		}
 	}
 	return nil
