@@ -58,8 +58,10 @@ func parseJSON(data []byte, prefix string) (any, error) {
 	if err != nil {
 		return nil, describeSyntax(err, prefix)
 	}
+	end := int(dec.InputOffset())
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		msg := fmt.Sprintf("invalid JSON: data after the end of the value at byte %d", dec.InputOffset())
+		extra := end + len(data[end:]) - len(bytes.TrimLeft(data[end:], " \t\r\n"))
+		msg := fmt.Sprintf("invalid JSON: data after the end of the value at byte %d", extra)
 		return nil, &fieldError{path: prefix, msg: msg}
 	}
 	return v, nil

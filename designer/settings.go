@@ -1,5 +1,7 @@
 package designer
 
+import "slices"
+
 // DecodeSettings decodes the settings of n into T, rejecting unknown keys
 // and values of the wrong JSON type. Errors name the field, such as
 // `settings.kind: expected a string, got a number`. Empty or null settings
@@ -24,7 +26,7 @@ func Ports(n *Node) []string {
 		return nil
 	}
 	ports := nt.ports(n)
-	if nt.canFail && n.OnError == OnErrorRoute {
+	if nt.canFail && n.OnError == OnErrorRoute && !slices.Contains(ports, PortError) {
 		ports = append(ports, PortError)
 	}
 	return ports

@@ -58,19 +58,16 @@ func (v *validator) checkEdgePort(e *Edge, from *Node, label string) {
 
 	var msg string
 	switch {
-	case e.Port == "":
-		msg = "missing port"
+	case len(ports) == 0:
+		msg = fmt.Sprintf("node %q of type %s has no ports; remove the edge", from.ID, from.Type)
 	case e.Port == PortError && nodeTypes[from.Type].canFail:
-		msg = fmt.Sprintf(`node %q has no port "error" unless its on_error is "route"`, from.ID)
-		v.add(Problem{EdgeID: label, Field: "port", Message: msg + "; set on_error to \"route\" or remove the edge"})
-		return
+		msg = fmt.Sprintf(`node %q has no port "error" unless its on_error is "route"; `+
+			`set on_error to "route" or remove the edge`, from.ID)
+	case e.Port == "":
+		msg = "missing port; its ports are " + strings.Join(ports, ", ")
 	default:
-		msg = fmt.Sprintf("node %q of type %s has no port %q", from.ID, from.Type, e.Port)
-	}
-	if len(ports) == 0 {
-		msg += fmt.Sprintf("; a %s node has no outgoing edges", from.Type)
-	} else {
-		msg += "; its ports are " + strings.Join(ports, ", ")
+		msg = fmt.Sprintf("node %q of type %s has no port %q; its ports are %s",
+			from.ID, from.Type, e.Port, strings.Join(ports, ", "))
 	}
 	v.add(Problem{EdgeID: label, Field: "port", Message: msg})
 }

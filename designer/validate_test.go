@@ -374,7 +374,7 @@ func TestValidate_Rules(t *testing.T) {
 				p.Edges = append(p.Edges, edge("done", PortSuccess, "other"))
 			},
 			want: []Problem{{EdgeID: "edges[4]", Field: "port",
-				Message: `node "done" of type end has no port "success"; a end node has no outgoing edges`}},
+				Message: `node "done" of type end has no ports; remove the edge`}},
 		},
 	}
 	for _, tt := range tests {
