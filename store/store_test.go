@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	_ "io"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -92,7 +92,7 @@ func runLockChild(dir string) int {
 }
 
 func discardLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // forEachBackend runs test against a fresh database on every backend.
