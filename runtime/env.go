@@ -3,21 +3,23 @@ package runtime
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/updraftsoar/updraft/designer"
 )
 
 // env returns the names in scope for the expressions of a step: trigger,
-// inputs, steps.<id>.output|status|error and run. The inner values are
+// inputs, steps.<id>.output|status|error and run. The values inside are
 // shared between steps and never modified.
-func (rs *runState) env() map[string]any {
-	steps := make(map[string]any, len(rs.envSteps))
+func (rs *runState) env() *designer.Env {
+	steps := make(map[string]designer.StepState, len(rs.envSteps))
 	for id, v := range rs.envSteps {
 		steps[id] = v
 	}
-	return map[string]any{
-		"trigger": rs.trigger,
-		"inputs":  rs.inputs,
-		"steps":   steps,
-		"run": map[string]any{
+	return &designer.Env{
+		Trigger: rs.trigger,
+		Inputs:  rs.inputs,
+		Steps:   steps,
+		Run: map[string]any{
 			"id":               rs.run.ID,
 			"playbook_id":      rs.run.PlaybookID,
 			"playbook_version": rs.run.PlaybookVersion,
@@ -27,22 +29,36 @@ func (rs *runState) env() map[string]any {
 	}
 }
 
-// stepEnv returns the steps.<id> value of a finished step. A skipped
+// stepEnv returns what expressions see of a finished step. A skipped
 // step's output and error are null.
-func stepEnv(step *Step) map[string]any {
-	var output any
+func stepEnv(step *Step) designer.StepState {
+	state := designer.StepState{Status: string(step.Status)}
 	if len(step.Output) > 0 {
 		// Outputs are stored only after they were marshaled, so they
 		// decode.
-		_ = json.Unmarshal(step.Output, &output)
+		_ = json.Unmarshal(step.Output, &state.Output)
 	}
-	var stepErr any
 	if step.Error != nil {
-		stepErr = map[string]any{"code": step.Error.Code, "message": step.Error.Message}
+		state.Error = map[string]any{"code": step.Error.Code, "message": step.Error.Message}
 	}
-	return map[string]any{
-		"output": output,
-		"status": string(step.Status),
-		"error":  stepErr,
+	return state
+}
+
+// evalValue compiles and evaluates a settings value. Compiled programs
+// are cached by the designer package, so a repeated value compiles once.
+func evalValue(v any, env *designer.Env) (any, error) {
+	val, err := designer.CompileValue(v)
+	if err != nil {
+		return nil, err
 	}
+	return val.Eval(env)
+}
+
+// evalCondition compiles and evaluates a condition expression.
+func evalCondition(src string, env *designer.Env) (bool, error) {
+	cond, err := designer.CompileCondition(src)
+	if err != nil {
+		return false, err
+	}
+	return cond.Eval(env)
 }

@@ -32,14 +32,14 @@ type runState struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 
-	trigger    any             // run.Trigger decoded
-	inputs     any             // run.Inputs decoded
-	finished   map[string]bool // nodes whose step ended or was skipped
-	envSteps   map[string]any  // steps.<id> values for expressions
-	unresolved map[string]int  // incoming edges whose source has not finished
-	taken      map[string]int  // incoming edges that were taken
-	started    map[string]bool // nodes whose step was started or skipped
-	ready      []string        // nodes with every incoming edge resolved
+	trigger    any                           // run.Trigger decoded
+	inputs     any                           // run.Inputs decoded
+	finished   map[string]bool               // nodes whose step ended or was skipped
+	envSteps   map[string]designer.StepState // steps.<id> for expressions
+	unresolved map[string]int                // incoming edges whose source has not finished
+	taken      map[string]int                // incoming edges that were taken
+	started    map[string]bool               // nodes whose step was started or skipped
+	ready      []string                      // nodes with every incoming edge resolved
 	running    int
 	executed   int
 	results    chan stepResult
@@ -64,7 +64,7 @@ func newRunState(e *Engine, run *Run, pb *designer.Playbook, lastSeq int64) *run
 		log:        e.log.With("run_id", run.ID),
 		done:       make(chan struct{}),
 		finished:   make(map[string]bool),
-		envSteps:   make(map[string]any),
+		envSteps:   make(map[string]designer.StepState),
 		unresolved: make(map[string]int),
 		taken:      make(map[string]int),
 		started:    make(map[string]bool),

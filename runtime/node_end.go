@@ -39,9 +39,9 @@ func runEndNode(_ context.Context, call *nodeCall) nodeResult {
 
 func endStatus(outcome string) (RunStatus, error) {
 	switch outcome {
-	case "", string(RunSucceeded):
+	case "", designer.OutcomeSucceeded:
 		return RunSucceeded, nil
-	case string(RunFailed):
+	case designer.OutcomeFailed:
 		return RunFailed, nil
 	}
 	return "", fmt.Errorf("outcome %q: want %q or %q", outcome, RunSucceeded, RunFailed)

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/updraftsoar/updraft/designer"
@@ -13,7 +12,7 @@ type nodeCall struct {
 	rs   *runState
 	node *designer.Node
 	step *Step
-	env  map[string]any // expression scope, read only
+	env  *designer.Env // expression scope, read only
 	logs *logBuffer
 }
 
@@ -49,18 +48,15 @@ func failed(code, msg string) nodeResult {
 
 // decodeSettings decodes the node's settings into T.
 func decodeSettings[T any](node *designer.Node) (T, *StepError) {
-	var v T
-	if len(node.Settings) == 0 {
-		return v, nil
-	}
-	if err := json.Unmarshal(node.Settings, &v); err != nil {
-		return v, &StepError{Code: CodeInvalidSettings,
-			Message: fmt.Sprintf("node %q: settings: %v", node.ID, err)}
+	v, err := designer.DecodeSettings[T](node)
+	if err != nil {
+		return v, &StepError{Code: CodeInvalidSettings, Message: err.Error()}
 	}
 	return v, nil
 }
 
-// evalError returns the step error of a failed expression.
+// evalError returns the step error of an expression in the settings
+// field that failed.
 func evalError(field string, err error) *StepError {
-	return &StepError{Code: CodeExpression, Message: fmt.Sprintf("%s: %v", field, err)}
+	return &StepError{Code: CodeExpression, Message: fmt.Sprintf("settings.%s: %v", field, err)}
 }

@@ -34,7 +34,7 @@ type stepResult struct {
 }
 
 // runStep executes node as a step, with retries, and stores each attempt.
-func (rs *runState) runStep(node *designer.Node, env map[string]any, attempt int) stepResult {
+func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int) stepResult {
 	step := &Step{
 		ID:      stepID(rs.run.ID, node.ID),
 		RunID:   rs.run.ID,
@@ -149,7 +149,7 @@ func (rs *runState) saveFinished(step *Step, logs *logBuffer, delay time.Duratio
 
 // callNode runs the node type's function under the step's timeout and
 // turns a context that ended into a timeout or canceled error.
-func (rs *runState) callNode(node *designer.Node, step *Step, env map[string]any,
+func (rs *runState) callNode(node *designer.Node, step *Step, env *designer.Env,
 	logs *logBuffer) nodeResult {
 	run, ok := nodeTypes[node.Type]
 	if !ok {
@@ -256,9 +256,9 @@ func errorPort(g *graph, node *designer.Node, stepErr *StepError) string {
 		return ""
 	}
 	switch {
-	case g.hasEdgeFrom(node.ID, designer.PortError), node.OnError == "route":
+	case g.hasEdgeFrom(node.ID, designer.PortError), node.OnError == designer.OnErrorRoute:
 		return designer.PortError
-	case node.OnError == "continue":
+	case node.OnError == designer.OnErrorContinue:
 		return designer.PortSuccess
 	}
 	return ""
