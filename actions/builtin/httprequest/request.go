@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
-	"net/http"
 	"strings"
 
 	"github.com/updraftsoar/updraft/actions/sdk"
@@ -37,7 +36,7 @@ type Output struct {
 func BuildRequest(in Input) *sdk.Request {
 	method := strings.ToUpper(in.Method)
 	if method == "" {
-		method = http.MethodGet
+		method = "GET"
 	}
 	req := &sdk.Request{Method: method, URL: in.URL, Headers: map[string]string{}}
 	for k, v := range in.Headers {
