@@ -22,7 +22,7 @@ type Env struct {
 	Run     map[string]any       // id, playbook_id, ...
 }
 
-// StepState is what an expression sees of an earlier step as
+// StepState is the state of an earlier step that expressions read as
 // steps.<id>.output, steps.<id>.status and steps.<id>.error.
 type StepState struct {
 	Output any

@@ -54,7 +54,7 @@ func endChain(args ...any) (any, error) {
 	return args[0], nil
 }
 
-// lookup returns base[key] or an error that says why there is none.
+// lookup returns base[key], or an error that gives the reason it has none.
 func lookup(base, key any, basePath string) (any, error) {
 	if raw, ok := base.(json.RawMessage); ok {
 		decoded, err := decodeRaw(raw)

@@ -12,6 +12,7 @@ const fnDefault = "default"
 func exprOptions() []expr.Option {
 	return []expr.Option{
 		expr.Env(scope{}),
+		expr.Timezone("UTC"), // now() and date() do not depend on the server's zone
 		expr.Function(fnGet, getMember, new(func(any, any, int, string, string) any)),
 		expr.Function(fnChain, endChain, new(func(any) any)),
 		expr.Function(fnDefault, defaultValue, new(func(any, any) any)),

@@ -3,6 +3,7 @@ package designer
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -408,5 +409,46 @@ func TestCondition_ErrorColumn(t *testing.T) {
 				t.Errorf("column = %d, want %d", ee.Offset+1, tt.column)
 			}
 		})
+	}
+}
+
+func TestValue_EvalTimeInUTC(t *testing.T) {
+	got, err := evalValue(t, "${{ now().Location().String() }}", &Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "UTC" {
+		t.Errorf("now() zone = %v, want UTC", got)
+	}
+}
+
+func TestValue_EvalConcurrent(t *testing.T) {
+	v, err := CompileValue(map[string]any{"who": "${{ trigger.reporter }}", "n": "${{ len(steps.extract.output.ips) }}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := phishingEnv(t)
+	want := map[string]any{"who": "jdoe@corp.example", "n": 1}
+
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 50 {
+				got, err := v.Eval(env)
+				if err == nil && !reflect.DeepEqual(got, want) {
+					err = fmt.Errorf("Eval = %#v, want %#v", got, want)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

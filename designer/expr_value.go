@@ -19,6 +19,7 @@ type Value struct {
 	offset  int // rune offset of whole in its string
 	parts   []templatePart
 	object  map[string]*Value
+	keys    []string // keys of object, sorted, so errors name the first failing key
 	list    []*Value
 	kind    valueKind
 }
@@ -76,7 +77,7 @@ func compileValue(v any, path string, errs *[]valueExprError) *Value {
 		for k, item := range t {
 			obj[k] = compileValue(item, joinPath(path, k), errs)
 		}
-		return &Value{kind: kindObject, object: obj}
+		return &Value{kind: kindObject, object: obj, keys: sortedKeys(obj)}
 	case []any:
 		list := make([]*Value, len(t))
 		for i, item := range t {
@@ -155,8 +156,8 @@ func (v *Value) eval(env *Env, path string) (any, error) {
 		return out, wrapPath(path, err)
 	case kindObject:
 		out := make(map[string]any, len(v.object))
-		for k, item := range v.object {
-			r, err := item.eval(env, joinPath(path, k))
+		for _, k := range v.keys {
+			r, err := v.object[k].eval(env, joinPath(path, k))
 			if err != nil {
 				return nil, err
 			}
@@ -248,7 +249,7 @@ func (v *Value) walkRefs(path string, fn func(path string, ref stepRef)) {
 			}
 		}
 	case kindObject:
-		for _, k := range sortedKeys(v.object) {
+		for _, k := range v.keys {
 			v.object[k].walkRefs(joinPath(path, k), fn)
 		}
 	case kindList:

@@ -157,13 +157,13 @@ func isWholeExpression(s string) bool {
 }
 
 func schemaTypes(raw json.RawMessage) []string {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return []string{one}
+	var name string
+	if json.Unmarshal(raw, &name) == nil {
+		return []string{name}
 	}
-	var many []string
-	if json.Unmarshal(raw, &many) == nil {
-		return many
+	var names []string
+	if json.Unmarshal(raw, &names) == nil {
+		return names
 	}
 	return nil
 }
