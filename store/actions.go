@@ -45,8 +45,8 @@ func (d *actionDoc) action() (actions.Action, error) {
 // PutAction publishes an action version with its module. The module is
 // stored once per SHA-256 in the GridFS bucket "modules", and the manifest
 // under "name@version". Putting a version that exists with the same module
-// changes nothing and returns created false; with a different module it is
-// runtime.ErrConflict, because versions are immutable. A non-empty
+// changes nothing and returns created false. Versions are immutable, so
+// putting one with a different module is runtime.ErrConflict. A non-empty
 // a.SHA256 must match the module.
 func (s *Store) PutAction(ctx context.Context, a actions.Action, module []byte) (bool, error) {
 	ref := a.Manifest.Ref()
@@ -81,11 +81,11 @@ func (s *Store) PutAction(ctx context.Context, a actions.Action, module []byte) 
 	return true, nil
 }
 
-// checkSum returns the hex form of sum, or "" when given is non-empty and
-// differs from it.
-func checkSum(given string, sum []byte) string {
+// checkSum returns the hex form of sum, or "" when expected is non-empty
+// and differs from it.
+func checkSum(expected string, sum []byte) string {
 	hexSum := hex.EncodeToString(sum)
-	if given != "" && given != hexSum {
+	if expected != "" && expected != hexSum {
 		return ""
 	}
 	return hexSum

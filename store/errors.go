@@ -35,12 +35,12 @@ func (e *lockedError) Is(target error) bool { return target == ErrLocked }
 // "no documents" and duplicate key errors to runtime.ErrNotFound and
 // runtime.ErrConflict.
 func wrapErr(err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
+	subject := fmt.Sprintf(format, args...)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments), errors.Is(err, mongo.ErrFileNotFound):
-		return fmt.Errorf("%s: %w", what, runtime.ErrNotFound)
+		return fmt.Errorf("%s: %w", subject, runtime.ErrNotFound)
 	case mongo.IsDuplicateKeyError(err):
-		return fmt.Errorf("%s: %w: duplicate key", what, runtime.ErrConflict)
+		return fmt.Errorf("%s: %w: duplicate key", subject, runtime.ErrConflict)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return fmt.Errorf("%s: %w", subject, err)
 }

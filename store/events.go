@@ -57,8 +57,8 @@ func (d *eventDoc) event() runtime.Event {
 
 // AppendEvents stores events, whose Seq values the caller assigned, in one
 // ordered batch. An event whose run and seq are already stored is
-// runtime.ErrConflict; the events before it in the batch are stored and the
-// ones after it are not.
+// runtime.ErrConflict. The batch stops there, so the events before it are
+// stored and the ones after it are not.
 func (s *Store) AppendEvents(ctx context.Context, events []runtime.Event) error {
 	if len(events) == 0 {
 		return nil

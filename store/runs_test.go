@@ -226,7 +226,7 @@ func TestSaveStep_InsertsThenReplaces(t *testing.T) {
 	})
 }
 
-func TestListSteps_OrderedByStartAndScopedToRun(t *testing.T) {
+func TestListSteps_OrderByStartTime(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store) {
 		base := ms(time.Now())
 		later, earlier := base.Add(time.Second), base

@@ -33,8 +33,9 @@ const (
 )
 
 // Store is the MongoDB persistence of Updraft. It is safe for concurrent
-// use. Times are stored as BSON dates, so they come back in UTC with
-// millisecond precision.
+// use. Times of runs, steps, events and credentials are stored as BSON
+// dates, so they come back in UTC with millisecond precision. Playbooks
+// are stored as JSON and keep their times exactly.
 type Store struct {
 	log      *slog.Logger
 	client   *mongo.Client
@@ -52,8 +53,8 @@ type Store struct {
 
 // Open connects to the database that cfg names and creates the indexes.
 // With an empty URI it takes an exclusive lock on the data directory and
-// starts FerretDB in the process; a data directory locked by another
-// process or another Store fails at once with an error wrapping ErrLocked.
+// starts FerretDB in the process. When another process or another Store
+// holds the lock, Open fails at once with an error wrapping ErrLocked.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg = cfg.withDefaults()
 	s := &Store{log: cfg.Logger.With("component", "store")}
@@ -98,8 +99,8 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// connect opens the client, checks the server answers and names the
-// collections.
+// connect opens the client, pings the server and sets the collection
+// handles.
 func (s *Store) connect(ctx context.Context, uri, database string) error {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri))
 	if err != nil {
