@@ -40,6 +40,7 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer testStore.Close(ctx)
+	defer closeTestHost()
 	return m.Run()
 }
 
