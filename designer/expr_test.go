@@ -259,6 +259,8 @@ func TestValue_EvalBracketsAndOptional(t *testing.T) {
 		{"coalesce optional", `${{ trigger?.missing ?? "none" }}`, "none"},
 		{"default missing", `${{ default(trigger.alerts[0].user.email, "unknown") }}`, "unknown"},
 		{"default present", `${{ default(trigger.alerts[0].user.name, "unknown") }}`, "jdoe"},
+		{"coalesce to other path", `${{ trigger.sender ?? trigger.rule.name }}`, "Malware Detection Alert"},
+		{"last item", `${{ trigger.alerts[-1].host.name }}`, "LAPTOP-7"},
 		{"in operator", `${{ "kibana.alert.severity" in trigger.alerts[0] }}`, true},
 		{"predicate", `${{ filter(trigger.alerts, .destination.port == 443)[0].host.name }}`, "LAPTOP-7"},
 	}
