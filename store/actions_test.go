@@ -25,13 +25,17 @@ func wasmModule(t *testing.T, n int) []byte {
 	return append([]byte("\x00asm\x01\x00\x00\x00"), payload...)
 }
 
+// inputSchema has "$" keys and a dotted key, which BSON documents reject.
+const inputSchema = `{"$schema":"https://json-schema.org/draft/2020-12/schema",` +
+	`"$defs":{"ip.v4":{}}}`
+
 func newAction(name, version string) actions.Action {
 	return actions.Action{Manifest: actions.Manifest{
 		ABI:          actions.ABIv1,
 		Name:         name,
 		Version:      version,
 		Title:        "Look up an IP",
-		InputSchema:  []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema","$defs":{"ip.v4":{}}}`),
+		InputSchema:  []byte(inputSchema),
 		OutputSchema: []byte(`{"type":"object"}`),
 		Capabilities: actions.Capabilities{Hosts: []string{"api.example.com"}},
 	}}
