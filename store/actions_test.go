@@ -25,7 +25,8 @@ func wasmModule(t *testing.T, n int) []byte {
 	return append([]byte("\x00asm\x01\x00\x00\x00"), payload...)
 }
 
-// inputSchema has "$" keys and a dotted key, which BSON documents reject.
+// inputSchema has "$"-prefixed keys and a dotted key, so the action tests
+// show that manifests survive storage byte for byte.
 const inputSchema = `{"$schema":"https://json-schema.org/draft/2020-12/schema",` +
 	`"$defs":{"ip.v4":{}}}`
 
