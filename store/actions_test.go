@@ -26,7 +26,7 @@ func wasmModule(t *testing.T, n int) []byte {
 }
 
 // inputSchema has "$"-prefixed keys and a dotted key, so the action tests
-// show that manifests survive storage byte for byte.
+// show that manifests with such keys round-trip through the store.
 const inputSchema = `{"$schema":"https://json-schema.org/draft/2020-12/schema",` +
 	`"$defs":{"ip.v4":{}}}`
 
