@@ -54,7 +54,8 @@ func decodeStrict(data []byte, dst any, prefix string) error {
 func parseJSON(data []byte, prefix string) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	v, err := readValue(dec, prefix)
+	r := &jsonReader{dec: dec, root: prefix}
+	v, err := r.readValue()
 	if err != nil {
 		return nil, describeSyntax(err, prefix)
 	}
@@ -82,52 +83,92 @@ func describeSyntax(err error, path string) error {
 	return &fieldError{path: path, msg: "invalid JSON: " + err.Error()}
 }
 
-// readValue reads one JSON value from dec token by token.
-func readValue(dec *json.Decoder, path string) (any, error) {
-	tok, err := dec.Token()
+// maxJSONDepth bounds the nesting of objects and lists, as encoding/json
+// does with the same number, so that deep input cannot exhaust the stack.
+const maxJSONDepth = 10000
+
+// jsonReader reads one JSON value token by token. Path holds the keys and
+// indexes leading to the current value and becomes a string only in an
+// error, so deep input costs no quadratic path building.
+type jsonReader struct {
+	dec  *json.Decoder
+	root string
+	path []any // string keys and int indexes
+}
+
+func (r *jsonReader) errorf(format string, args ...any) error {
+	var b strings.Builder
+	b.WriteString(r.root)
+	for _, p := range r.path {
+		if i, ok := p.(int); ok {
+			b.WriteString("[" + strconv.Itoa(i) + "]")
+			continue
+		}
+		key := p.(string)
+		switch {
+		case !identifierPattern.MatchString(key):
+			b.WriteString("[" + strconv.Quote(key) + "]")
+		case b.Len() > 0:
+			b.WriteString("." + key)
+		default:
+			b.WriteString(key)
+		}
+	}
+	return &fieldError{path: b.String(), msg: fmt.Sprintf(format, args...)}
+}
+
+func (r *jsonReader) readValue() (any, error) {
+	tok, err := r.dec.Token()
 	if err != nil {
 		return nil, err
 	}
-	switch tok {
-	case json.Delim('{'):
-		return readObject(dec, path)
-	case json.Delim('['):
-		return readArray(dec, path)
+	if tok != json.Delim('{') && tok != json.Delim('[') {
+		return tok, nil
 	}
-	return tok, nil
+	if len(r.path) >= maxJSONDepth {
+		return nil, r.errorf("invalid JSON: nested deeper than %d levels", maxJSONDepth)
+	}
+	if tok == json.Delim('{') {
+		return r.readObject()
+	}
+	return r.readArray()
 }
 
-func readObject(dec *json.Decoder, path string) (any, error) {
+func (r *jsonReader) readObject() (any, error) {
 	obj := make(map[string]any)
-	for dec.More() {
-		tok, err := dec.Token()
+	for r.dec.More() {
+		tok, err := r.dec.Token()
 		if err != nil {
 			return nil, err
 		}
 		key := tok.(string)
+		r.path = append(r.path, key)
 		if _, dup := obj[key]; dup {
-			return nil, &fieldError{path: joinPath(path, key), msg: "duplicate key; keep one"}
+			return nil, r.errorf("duplicate key; keep one")
 		}
-		v, err := readValue(dec, joinPath(path, key))
+		v, err := r.readValue()
 		if err != nil {
 			return nil, err
 		}
+		r.path = r.path[:len(r.path)-1]
 		obj[key] = v
 	}
-	_, err := dec.Token()
+	_, err := r.dec.Token()
 	return obj, err
 }
 
-func readArray(dec *json.Decoder, path string) (any, error) {
+func (r *jsonReader) readArray() (any, error) {
 	list := []any{}
-	for dec.More() {
-		v, err := readValue(dec, path+"["+strconv.Itoa(len(list))+"]")
+	for r.dec.More() {
+		r.path = append(r.path, len(list))
+		v, err := r.readValue()
 		if err != nil {
 			return nil, err
 		}
+		r.path = r.path[:len(r.path)-1]
 		list = append(list, v)
 	}
-	_, err := dec.Token()
+	_, err := r.dec.Token()
 	return list, err
 }
 

@@ -2,6 +2,7 @@ package designer
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -121,6 +122,19 @@ func TestParsePlaybook_Rejects(t *testing.T) {
 			want: Problem{Field: "created_at", Message: "expected a timestamp string, got a number"},
 		},
 	}
+	deep := `{"inputs": ` + strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1) + `}`
+	tests = append(tests, struct {
+		name string
+		json string
+		want Problem
+	}{
+		name: "nesting too deep",
+		json: deep,
+		want: Problem{
+			Field:   "inputs" + strings.Repeat("[0]", maxJSONDepth-1),
+			Message: "invalid JSON: nested deeper than 10000 levels",
+		},
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := ParsePlaybook([]byte(tt.json))
