@@ -73,9 +73,9 @@ func (e *ExprError) Error() string {
 
 func (e *ExprError) Unwrap() error { return e.Err }
 
-// maxCachedPrograms bounds the program cache. Playbooks share expressions
-// heavily, so a few thousand entries cover every version in use; the cache
-// is dropped whole when it fills.
+// maxCachedPrograms bounds the program cache, which is dropped whole when
+// it fills. NOTE: the bound is an estimate of the distinct expressions in
+// the playbook versions in use, not a measured number.
 const maxCachedPrograms = 4096
 
 var programCache struct {

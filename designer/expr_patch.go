@@ -20,10 +20,11 @@ const (
 )
 
 // accessPatcher rewrites every member access (a.b, a["b"], a[0]) into a
-// $get call that fails with the path and the existing keys when the key is
-// missing, because expr-lang returns nil for a missing map key. It also
-// records steps.<id> references. ast.Walk visits children first, so the
-// base of an access is already rewritten when the access is visited.
+// $get call that fails with the path and the existing keys when the key
+// is missing, because expr-lang v1.17.8 returns nil for a missing map key.
+// It also records steps.<id> references. ast.Walk visits children first,
+// so the base of an access is already rewritten when the access is
+// visited.
 type accessPatcher struct {
 	refs []stepRef
 }
