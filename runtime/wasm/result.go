@@ -70,10 +70,10 @@ func (h *Host) failure(res *runResult, env *envelope) error {
 	if exited && code == 0 {
 		return nil
 	}
-	tail := res.stderr.Tail()
+	tail := res.stderr.Summary()
 
 	switch {
-	case outOfMemory(tail):
+	case res.stderr.OutOfMemory():
 		return actionErr(CodeMemoryLimit, "the module ran out of memory: %s", tail)
 	case env != nil && env.Error != nil:
 		return moduleError(env.Error)
@@ -123,14 +123,6 @@ func moduleError(e *envelopeError) error {
 		return actionErr(CodeActionFailed, "%s (invalid error code %q)", msg, e.Code)
 	}
 	return actionErr(e.Code, "%s", msg)
-}
-
-// outOfMemory reports whether stderr shows an allocation failure: Go's
-// runtime prints "out of memory", Rust's "memory allocation of N bytes
-// failed".
-func outOfMemory(stderrTail string) bool {
-	return strings.Contains(stderrTail, "out of memory") ||
-		strings.Contains(stderrTail, "memory allocation of")
 }
 
 // isLinkError reports whether instantiation failed because the module

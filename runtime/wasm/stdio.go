@@ -43,6 +43,8 @@ type lineWriter struct {
 	sent    int
 	dropped int
 	tail    []string
+	fatal   string // the first line that reports a crash
+	oom     bool   // a line reported an allocation failure
 }
 
 // newLineWriter returns a writer that passes each line through redact
@@ -95,11 +97,35 @@ func (w *lineWriter) Flush() {
 	}
 }
 
-// Tail returns the last lines of stderr joined by " | ".
-func (w *lineWriter) Tail() string {
+// Summary returns the first line that reports a crash, such as Go's
+// "panic: ..." or "fatal error: ...", or else the last lines joined by
+// " | ".
+func (w *lineWriter) Summary() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.fatal != "" {
+		return w.fatal
+	}
 	return strings.Join(w.tail, " | ")
+}
+
+// OutOfMemory reports whether a line showed an allocation failure.
+func (w *lineWriter) OutOfMemory() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.oom
+}
+
+// isOutOfMemory reports whether a line shows an allocation failure: Go's
+// runtime prints "out of memory", Rust's "memory allocation of N bytes
+// failed".
+func isOutOfMemory(line string) bool {
+	return strings.Contains(line, "out of memory") ||
+		strings.HasPrefix(line, "memory allocation of ")
+}
+
+func isFatal(line string) bool {
+	return strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")
 }
 
 func (w *lineWriter) line(b []byte) {
@@ -109,6 +135,12 @@ func (w *lineWriter) line(b []byte) {
 	}
 	if strings.TrimSpace(s) == "" {
 		return
+	}
+	if isOutOfMemory(s) {
+		w.oom = true
+	}
+	if w.fatal == "" && isFatal(s) {
+		w.fatal = s
 	}
 	w.tail = append(w.tail, s)
 	if len(w.tail) > tailLines {

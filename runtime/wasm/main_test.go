@@ -1,0 +1,145 @@
+package wasm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/updraftsoar/updraft/actions"
+	"github.com/updraftsoar/updraft/runtime"
+)
+
+// testModule is a module built for the tests, with its manifest.
+type testModule struct {
+	manifest actions.Manifest
+	bytes    []byte
+	sha256   string
+}
+
+var (
+	// builtModules holds the modules TestMain builds, by action name.
+	builtModules = map[string]testModule{}
+	// sharedCacheDir is a compilation cache shared by tests, so that each
+	// module is compiled once for the whole package.
+	sharedCacheDir string
+)
+
+// moduleSources are the Go main packages TestMain builds, relative to this
+// package.
+var moduleSources = []string{
+	"../../actions/builtin/iocextract",
+	"../../actions/builtin/listmatch",
+	"../../actions/builtin/httprequest",
+	"testdata/hostile",
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "wasm-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	sharedCacheDir = filepath.Join(dir, "cache")
+
+	for _, src := range moduleSources {
+		mod, err := buildModule(src, dir)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", src, err)
+			return 1
+		}
+		builtModules[mod.manifest.Name] = mod
+	}
+	return m.Run()
+}
+
+// buildModule builds the main package in src for wasip1 and reads its
+// manifest.json.
+func buildModule(src, dir string) (testModule, error) {
+	raw, err := os.ReadFile(filepath.Join(src, "manifest.json"))
+	if err != nil {
+		return testModule{}, err
+	}
+	manifest, err := actions.ParseManifest(raw)
+	if err != nil {
+		return testModule{}, err
+	}
+	out := filepath.Join(dir, manifest.Name+".wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./"+src)
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return testModule{}, fmt.Errorf("%w: %s", err, b)
+	}
+	bin, err := os.ReadFile(out)
+	if err != nil {
+		return testModule{}, err
+	}
+	sum := sha256.Sum256(bin)
+	return testModule{manifest: *manifest, bytes: bin, sha256: hex.EncodeToString(sum[:])}, nil
+}
+
+// newTestHost returns a Host with every built module registered. The
+// config's Registry and Modules are set here, and CacheDir defaults to
+// the shared cache.
+func newTestHost(t *testing.T, cfg Config) *Host {
+	t.Helper()
+	reg := actions.NewRegistry()
+	mods := StaticModules{}
+	for _, m := range builtModules {
+		if err := reg.Add(actions.Action{Manifest: m.manifest, SHA256: m.sha256}); err != nil {
+			t.Fatal(err)
+		}
+		mods[m.sha256] = m.bytes
+	}
+	cfg.Registry, cfg.Modules = reg, mods
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = sharedCacheDir
+	}
+	h, err := NewHost(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := h.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return h
+}
+
+// invoke calls ref with input and collects the log lines.
+func invoke(t *testing.T, h *Host, ref, input string) (json.RawMessage, []string, error) {
+	t.Helper()
+	var lines []string
+	out, err := h.Invoke(t.Context(), runtime.ActionCall{
+		Action:         ref,
+		Input:          json.RawMessage(input),
+		RunID:          "run-1",
+		StepID:         "step-1",
+		IdempotencyKey: "step-1/1",
+		Log:            func(line string) { lines = append(lines, line) },
+	})
+	return out, lines, err
+}
+
+// wantCode fails the test unless err is a *runtime.ActionError with code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	aerr, ok := err.(*runtime.ActionError)
+	if !ok {
+		t.Fatalf("error = %v (%T), want *runtime.ActionError with code %q", err, err, code)
+	}
+	if aerr.Code != code {
+		t.Fatalf("code = %q (message %q), want %q", aerr.Code, aerr.Message, code)
+	}
+}
