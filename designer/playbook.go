@@ -32,6 +32,9 @@ type Node struct {
 	Retry    *RetryPolicy    `json:"retry,omitempty"`
 	Timeout  string          `json:"timeout,omitempty"`  // Go duration, such as "30s"
 	OnError  string          `json:"on_error,omitempty"` // "fail" (default), "continue" or "route"
+	// Parent is the id of the loop node whose body this node belongs to,
+	// or empty for a node at the top level of the playbook.
+	Parent string `json:"parent,omitempty"`
 }
 
 // Position is a node's place on the canvas, in canvas pixels.
@@ -59,11 +62,17 @@ type RetryPolicy struct {
 
 // Node type names.
 const (
-	NodeTrigger   = "trigger"
-	NodeAction    = "action"
-	NodeCondition = "condition"
-	NodeTransform = "transform"
-	NodeEnd       = "end"
+	NodeTrigger     = "trigger"
+	NodeAction      = "action"
+	NodeCondition   = "condition"
+	NodeTransform   = "transform"
+	NodeEnd         = "end"
+	NodeSwitch      = "switch"
+	NodeLoop        = "loop"
+	NodeJoin        = "join"
+	NodeApproval    = "approval"
+	NodeDelay       = "delay"
+	NodeSubplaybook = "subplaybook"
 )
 
 // Port names.
@@ -72,6 +81,13 @@ const (
 	PortError   = "error"
 	PortTrue    = "true"
 	PortFalse   = "false"
+	PortDefault = "default" // a switch node whose cases are all false
+	PortTimeout = "timeout" // an approval node nobody answered in time
+
+	// PortCasePrefix and PortOptionPrefix start the ports of switch cases
+	// ("case:high") and approval options ("option:approve").
+	PortCasePrefix   = "case:"
+	PortOptionPrefix = "option:"
 )
 
 // Trigger kinds.
@@ -122,4 +138,15 @@ type Catalog interface {
 	// version that ref ("name@version") names, or ok false when no such
 	// action or version is registered.
 	LookupAction(ref string) (input, output json.RawMessage, ok bool)
+}
+
+// PlaybookCatalog resolves subplaybook references during validation. A
+// Catalog passed to Validate may implement it too, and when it does not,
+// the subplaybook checks that need the store are skipped.
+type PlaybookCatalog interface {
+	// LookupPlaybook returns the inputs JSON Schema of version of the
+	// playbook id (0 means the latest version), or ok false when no such
+	// playbook or version is stored. A playbook without inputs returns
+	// nil inputs and ok true.
+	LookupPlaybook(id string, version int) (inputs json.RawMessage, ok bool)
 }
