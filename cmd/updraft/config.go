@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// config is everything `updraft serve` reads from flags and the
+// environment. Zero values take the defaults that serveFlags sets.
+type config struct {
+	Addr      string // listen address, such as "127.0.0.1:8080"
+	DataDir   string // embedded database, lock file and compilation cache
+	MongoURI  string // MongoDB server to use instead of embedded FerretDB
+	PublicURL string // base of webhook URLs; empty means http://<bound address>
+
+	// BootstrapToken becomes the admin token when no token is stored yet.
+	// Empty generates one and prints it once.
+	BootstrapToken string
+
+	AllowLoopbackActions bool     // actions may reach 127.0.0.0/8 and ::1 (tests only)
+	ApprovedHosts        []string // hosts that actions declaring "*" may reach
+
+	LogLevel      slog.Level
+	LogFormat     string        // "json" or "text"
+	LogOutput     io.Writer     // where logs go; nil means stderr
+	ShutdownGrace time.Duration // how long running steps may finish on shutdown
+}
+
+// parseServeFlags maps the serve flags and the environment onto a config.
+// getenv is os.Getenv outside tests.
+func parseServeFlags(args []string, getenv func(string) string, output io.Writer) (config, error) {
+	cfg := config{
+		MongoURI:       getenv("MONGODB_URI"),
+		BootstrapToken: getenv("UPDRAFT_BOOTSTRAP_TOKEN"),
+	}
+	fs := flag.NewFlagSet("updraft serve", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free port)")
+	fs.StringVar(&cfg.DataDir, "data-dir", "./data", "`directory` for the embedded database and the module cache")
+	fs.StringVar(&cfg.PublicURL, "public-url", "",
+		"base `URL` of webhook addresses, such as https://soar.example.com (default http://<addr>)")
+	fs.BoolVar(&cfg.AllowLoopbackActions, "allow-loopback-actions", false,
+		"let actions call loopback addresses; for tests only")
+	hosts := fs.String("approved-hosts", "",
+		"comma-separated `hosts` (name or name:port) that actions declaring any host may call")
+	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log `format`: json or text")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second,
+		"how long running steps may finish after SIGINT or SIGTERM")
+	fs.Usage = func() {
+		fmt.Fprintln(output, "Usage: updraft serve [flags]")
+		fmt.Fprintln(output, "\nEnvironment: MONGODB_URI uses that MongoDB server instead of the embedded database;")
+		fmt.Fprintln(output, "UPDRAFT_BOOTSTRAP_TOKEN sets the first admin token.")
+		fmt.Fprintln(output, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, fmt.Errorf("--log-level %q: use debug, info, warn or error", *level)
+	}
+	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
+		return cfg, fmt.Errorf("--log-format %q: use json or text", cfg.LogFormat)
+	}
+	for h := range strings.SplitSeq(*hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.ApprovedHosts = append(cfg.ApprovedHosts, h)
+		}
+	}
+	if err := checkPublicURL(cfg.PublicURL); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func checkPublicURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("--public-url must be an absolute http or https URL, such as https://soar.example.com")
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/updraftsoar/updraft/actions"
+	"github.com/updraftsoar/updraft/actions/builtin"
+	"github.com/updraftsoar/updraft/runtime"
+	"github.com/updraftsoar/updraft/runtime/wasm"
+	"github.com/updraftsoar/updraft/server"
+	"github.com/updraftsoar/updraft/store"
+)
+
+// serveCommand runs `updraft serve` until SIGINT or SIGTERM.
+func serveCommand(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseServeFlags(args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "updraft serve: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, stdout, nil); err != nil {
+		fmt.Fprintf(stderr, "updraft serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serve starts the store, the action host, the engine and the HTTP server,
+// calls ready with the bound address, and blocks until ctx ends. Then it
+// stops accepting requests, lets running steps finish within the grace
+// period and closes the store.
+func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr string)) error {
+	log := newLogger(cfg)
+	st, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, log)
+
+	registry, err := loadActions(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	host, err := newActionHost(ctx, cfg, st, registry, log)
+	if err != nil {
+		return err
+	}
+	defer closeHost(host, log)
+
+	if err := bootstrapToken(ctx, st, cfg.BootstrapToken, stdout); err != nil {
+		return err
+	}
+	engine := runtime.New(runtime.Config{Store: st, Invoker: host, Logger: log})
+	if err := engine.Resume(ctx); err != nil {
+		return fmt.Errorf("resume unfinished runs: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		shutdownEngine(engine, cfg.ShutdownGrace, log)
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return serveHTTP(ctx, cfg, ln, st, engine, registry, log, ready)
+}
+
+// serveHTTP serves on ln until ctx ends, then shuts the server and the
+// engine down.
+func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store,
+	engine *runtime.Engine, registry *actions.Registry, log *slog.Logger, ready func(string)) error {
+	addr := ln.Addr().String()
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + addr
+	}
+	app, err := server.New(server.Config{
+		Store:     st,
+		Engine:    engine,
+		Actions:   registry,
+		Logger:    log,
+		PublicURL: publicURL,
+	})
+	if err != nil {
+		_ = ln.Close()
+		shutdownEngine(engine, cfg.ShutdownGrace, log)
+		return err
+	}
+	httpServer := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(ln) }()
+	log.Info("server listening", "component", "main", "addr", addr, "public_url", publicURL,
+		"database", st.Describe())
+	if ready != nil {
+		ready(addr)
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	log.Info("server stopping", "component", "main")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http server shutdown incomplete", "component", "main", "error", err)
+	}
+	_ = app.Shutdown(shutdownCtx)
+	shutdownEngine(engine, cfg.ShutdownGrace, log)
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", serveErr)
+	}
+	return nil
+}
+
+func newLogger(cfg config) *slog.Logger {
+	out := cfg.LogOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(out, opts))
+	}
+	return slog.New(slog.NewJSONHandler(out, opts))
+}
+
+// loadActions stores the bundled actions (again on every start; storing an
+// unchanged version is a no-op) and registers every stored action.
+func loadActions(ctx context.Context, st *store.Store, log *slog.Logger) (*actions.Registry, error) {
+	bundles, err := builtin.Load()
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bundles {
+		created, err := st.PutAction(ctx, b.Action(), b.Module)
+		if err != nil {
+			return nil, fmt.Errorf("store bundled action %s: %w", b.Manifest.Ref(), err)
+		}
+		if created {
+			log.Info("bundled action stored", "component", "main", "action", b.Manifest.Ref())
+		}
+	}
+
+	stored, err := st.ListActions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list actions: %w", err)
+	}
+	registry := actions.NewRegistry()
+	for _, a := range stored {
+		if err := registry.Add(a); err != nil {
+			return nil, fmt.Errorf("register action %s: %w", a.Manifest.Ref(), err)
+		}
+	}
+	log.Info("actions registered", "component", "main", "count", len(stored))
+	return registry, nil
+}
+
+func newActionHost(ctx context.Context, cfg config, st *store.Store, registry *actions.Registry,
+	log *slog.Logger) (*wasm.Host, error) {
+	cacheDir := filepath.Join(cfg.DataDir, "module-cache")
+	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
+		return nil, fmt.Errorf("module cache: %w", err)
+	}
+	return wasm.NewHost(ctx, wasm.Config{
+		CacheDir:      cacheDir,
+		AllowLoopback: cfg.AllowLoopbackActions,
+		ApprovedHosts: cfg.ApprovedHosts,
+		Registry:      registry,
+		Modules:       st,
+		Logger:        log,
+	})
+}
+
+// bootstrapToken stores the first admin token and prints a generated one.
+func bootstrapToken(ctx context.Context, st *store.Store, configured string, stdout io.Writer) error {
+	generated, err := server.EnsureBootstrapToken(ctx, st, configured)
+	if err != nil {
+		return err
+	}
+	if generated != "" {
+		fmt.Fprintf(stdout, "Admin API token (shown only this once; keep it safe): %s\n", generated)
+	}
+	return nil
+}
+
+func shutdownEngine(engine *runtime.Engine, grace time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := engine.Shutdown(ctx); err != nil {
+		log.Warn("engine shutdown incomplete", "component", "main", "error", err)
+	}
+}
+
+func closeHost(host *wasm.Host, log *slog.Logger) {
+	if err := host.Close(context.Background()); err != nil {
+		log.Warn("action host not closed", "component", "main", "error", err)
+	}
+}
+
+func closeStore(st *store.Store, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := st.Close(ctx); err != nil {
+		log.Warn("store not closed", "component", "main", "error", err)
+	}
+	log.Info("server stopped", "component", "main")
+}
