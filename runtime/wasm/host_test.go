@@ -251,3 +251,23 @@ func (s staticSecrets) Secret(_ context.Context, name string) (string, error) {
 	}
 	return v, nil
 }
+
+func TestHost_ConcurrentCalls(t *testing.T) {
+	h := newTestHost(t, Config{})
+	const calls = 8
+	errs := make(chan error, calls)
+	for i := range calls {
+		go func() {
+			input := `{"indicators":["a` + string(rune('0'+i)) + `.example"],"list":["a3.example"]}`
+			_, err := h.Invoke(t.Context(), runtime.ActionCall{
+				Action: "list.match@1.0.0", Input: json.RawMessage(input),
+			})
+			errs <- err
+		}()
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Errorf("Invoke: %v", err)
+		}
+	}
+}

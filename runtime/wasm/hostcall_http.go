@@ -222,8 +222,9 @@ type invalidRequestError struct{ msg string }
 
 func (e *invalidRequestError) Error() string { return e.msg }
 
-// httpError maps a failed request to the error object the module sees,
-// and records rejections so that a failing call reports host_call_denied.
+// httpError maps a failed request to the error object the module
+// receives. It records rejections so that a failing call reports
+// host_call_denied.
 func (s *callState) httpError(ctx context.Context, err error) *envelopeError {
 	var denied *deniedError
 	var invalid *invalidRequestError

@@ -109,7 +109,7 @@ func (h *Host) secretsFor(ctx context.Context, m *actions.Manifest) (map[string]
 	return secrets, nil
 }
 
-// runResult is what one instance left behind.
+// runResult is the outcome of one instance: its error, output and log.
 type runResult struct {
 	ctx       context.Context // the parent context of the call
 	err       error           // from InstantiateModule
