@@ -113,7 +113,7 @@ func hostHTTPRequest(ctx context.Context, mod api.Module, stack []uint64) {
 	reqPtr, reqLen := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
 	outPtr, outCap := api.DecodeU32(stack[2]), api.DecodeU32(stack[3])
 	s := callStateFrom(ctx)
-	if s == nil || reqLen > maxRequestSize {
+	if s == nil || mod.Memory() == nil || reqLen > maxRequestSize {
 		stack[0] = api.EncodeI32(ErrnoFault)
 		return
 	}
@@ -143,7 +143,7 @@ func hostHTTPRequest(ctx context.Context, mod api.Module, stack []uint64) {
 func hostReadResult(ctx context.Context, mod api.Module, stack []uint64) {
 	outPtr, outCap := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
 	s := callStateFrom(ctx)
-	if s == nil {
+	if s == nil || mod.Memory() == nil {
 		stack[0] = api.EncodeI32(ErrnoNoResult)
 		return
 	}
@@ -168,7 +168,7 @@ func hostLog(ctx context.Context, mod api.Module, stack []uint64) {
 	level := api.DecodeU32(stack[0])
 	ptr, n := api.DecodeU32(stack[1]), api.DecodeU32(stack[2])
 	s := callStateFrom(ctx)
-	if s == nil {
+	if s == nil || mod.Memory() == nil {
 		return
 	}
 	n = min(n, maxLogLineBytes)

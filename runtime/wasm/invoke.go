@@ -16,6 +16,8 @@ import (
 	"github.com/updraftsoar/updraft/runtime"
 )
 
+var _ runtime.Invoker = (*Host)(nil)
+
 // Invoke runs one call of an action module in a fresh instance. A failure
 // of the module, its input or its output is a *runtime.ActionError with one
 // of the Code constants or the module's own code. An action that is not in
