@@ -118,12 +118,16 @@ func (s *Server) readPlaybook(c echo.Context) (*designer.Playbook, error) {
 	}
 	p, err := designer.ParsePlaybook(body)
 	if err != nil {
-		return nil, &Error{
+		apiErr := &Error{
 			Status:  http.StatusBadRequest,
 			Code:    codeInvalidJSON,
 			Message: "playbook cannot be decoded: " + err.Error(),
 			Cause:   err,
 		}
+		if verr, ok := errors.AsType[*designer.ValidationError](err); ok {
+			apiErr.Problems = verr.Problems
+		}
+		return nil, apiErr
 	}
 	return p, nil
 }
