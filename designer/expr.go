@@ -20,6 +20,14 @@ type Env struct {
 	Inputs  any
 	Steps   map[string]StepState // by node id
 	Run     map[string]any       // id, playbook_id, ...
+
+	// Item and Index are the current item of the innermost loop whose body
+	// runs the step, and its 0-based position in the loop's items. InLoop
+	// marks them set: an expression that reads item or index fails when
+	// InLoop is false.
+	Item   any
+	Index  int
+	InLoop bool
 }
 
 // StepState is the state of an earlier step that expressions read as
@@ -36,20 +44,28 @@ type scope struct {
 	Inputs  any `expr:"inputs"`
 	Steps   any `expr:"steps"`
 	Run     any `expr:"run"`
+	Item    any `expr:"item"`
+	Index   int `expr:"index"`
 }
 
 func (e *Env) scope() scope {
 	if e == nil {
 		return scope{}
 	}
-	return scope{Trigger: e.Trigger, Inputs: e.Inputs, Steps: e.Steps, Run: e.Run}
+	return scope{Trigger: e.Trigger, Inputs: e.Inputs, Steps: e.Steps, Run: e.Run,
+		Item: e.Item, Index: e.Index}
 }
+
+// errNotInLoop is an expression that reads item or index where no loop
+// body runs it.
+var errNotInLoop = errors.New("item and index are set only inside a loop body")
 
 // program is one compiled expression with the step references found in it.
 type program struct {
 	source string
 	vm     *vm.Program
 	refs   []stepRef
+	locals []stepRef // reads of item and index; step holds the name
 }
 
 // stepRef is a steps.<id> reference and its rune offset in the source.
@@ -118,12 +134,16 @@ func compileUncached(src string, condition bool) (*program, error) {
 	if err != nil {
 		return nil, exprError(src, err)
 	}
+	if patch.err != nil {
+		patch.err.Source = src
+		return nil, patch.err
+	}
 	if condition {
 		if err := checkBoolType(src, prog); err != nil {
 			return nil, err
 		}
 	}
-	return &program{source: src, vm: prog, refs: patch.refs}, nil
+	return &program{source: src, vm: prog, refs: patch.refs, locals: patch.localRefs()}, nil
 }
 
 // checkBoolType rejects a condition whose result type is known at compile
@@ -154,6 +174,11 @@ func kindName(t reflect.Type) string {
 
 // run evaluates p against env.
 func (p *program) run(env *Env) (any, error) {
+	if len(p.locals) > 0 && (env == nil || !env.InLoop) {
+		ref := p.locals[0]
+		return nil, &ExprError{Source: p.source, Offset: ref.offset, Err: errNotInLoop,
+			Message: ref.step + " is set only inside a loop body"}
+	}
 	out, err := expr.Run(p.vm, env.scope())
 	if err != nil {
 		return nil, exprError(p.source, err)

@@ -2,6 +2,7 @@ package designer
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/expr-lang/expr/ast"
@@ -26,8 +27,17 @@ const (
 // so the base of an access is already rewritten when the access is
 // visited.
 type accessPatcher struct {
-	refs []stepRef
+	refs     []stepRef
+	locals   []stepRef // reads of item and index, by name
+	declared []string  // names declared with let
+	err      *ExprError
 }
+
+// Names in scope inside a loop body.
+const (
+	localItem  = "item"
+	localIndex = "index"
+)
 
 func (p *accessPatcher) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
@@ -42,15 +52,69 @@ func (p *accessPatcher) Visit(node *ast.Node) {
 		ast.Patch(node, chainCall(n.Node))
 
 	case *ast.BinaryNode:
-		if n.Operator == "??" {
+		switch n.Operator {
+		case "??":
 			n.Left = optionalChain(n.Left)
+		case "matches":
+			p.checkPattern(n.Right)
+			ast.Patch(node, &ast.CallNode{
+				Callee:    &ast.IdentifierNode{Value: fnRegexMatch},
+				Arguments: []ast.Node{n.Left, n.Right},
+			})
 		}
 
 	case *ast.CallNode:
-		if id, ok := n.Callee.(*ast.IdentifierNode); ok && id.Value == fnDefault && len(n.Arguments) > 0 {
-			n.Arguments[0] = optionalChain(n.Arguments[0])
+		p.visitCall(n)
+
+	case *ast.IdentifierNode:
+		if n.Value == localItem || n.Value == localIndex {
+			p.locals = append(p.locals, stepRef{step: n.Value, offset: n.Location().From})
+		}
+
+	case *ast.VariableDeclaratorNode:
+		p.declared = append(p.declared, n.Name)
+	}
+}
+
+// visitCall makes the value argument of default and get optional and
+// checks constant regular expressions when the expression compiles.
+func (p *accessPatcher) visitCall(n *ast.CallNode) {
+	id, ok := n.Callee.(*ast.IdentifierNode)
+	if !ok || len(n.Arguments) == 0 {
+		return
+	}
+	switch id.Value {
+	case fnDefault, fnPathGet:
+		n.Arguments[0] = optionalChain(n.Arguments[0])
+	case fnRegexExtract, fnRegexFindAll:
+		if len(n.Arguments) == 2 {
+			p.checkPattern(n.Arguments[1])
 		}
 	}
+}
+
+// checkPattern compiles a pattern written as a string literal, so that an
+// invalid one fails when the playbook is saved.
+func (p *accessPatcher) checkPattern(node ast.Node) {
+	s, ok := node.(*ast.StringNode)
+	if !ok || p.err != nil {
+		return
+	}
+	if _, err := compileRegexp(s.Value); err != nil {
+		p.err = &ExprError{Offset: s.Location().From, Message: err.Error(), Err: err}
+	}
+}
+
+// localRefs returns the reads of item and index that a let declaration
+// does not shadow.
+func (p *accessPatcher) localRefs() []stepRef {
+	var refs []stepRef
+	for _, ref := range p.locals {
+		if !slices.Contains(p.declared, ref.step) {
+			refs = append(refs, ref)
+		}
+	}
+	return refs
 }
 
 // recordStepRef records n when it reads steps.<id> or steps["<id>"].

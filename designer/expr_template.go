@@ -104,3 +104,8 @@ func runeOffset(s string, byteIndex int) int {
 func leadingSpaceRunes(s string) int {
 	return utf8.RuneCountInString(s) - utf8.RuneCountInString(strings.TrimLeftFunc(s, unicode.IsSpace))
 }
+
+// hasExpression reports whether s contains an expression opening "${{".
+func hasExpression(s string) bool {
+	return strings.Contains(s, exprOpen)
+}

@@ -234,27 +234,41 @@ func (v *Value) References() []string {
 // walkRefs calls fn for each step reference in v with the path of the
 // string that holds it and its rune offset in that string.
 func (v *Value) walkRefs(path string, fn func(path string, ref stepRef)) {
+	v.walkPrograms(path, func(path string, p *program, offset int) {
+		for _, ref := range p.refs {
+			fn(path, stepRef{step: ref.step, offset: offset + ref.offset})
+		}
+	})
+}
+
+// walkLocals calls fn for each read of item or index in v, like walkRefs.
+func (v *Value) walkLocals(path string, fn func(path string, ref stepRef)) {
+	v.walkPrograms(path, func(path string, p *program, offset int) {
+		for _, ref := range p.locals {
+			fn(path, stepRef{step: ref.step, offset: offset + ref.offset})
+		}
+	})
+}
+
+// walkPrograms calls fn for each compiled expression in v with the path
+// of the string that holds it and its rune offset in that string.
+func (v *Value) walkPrograms(path string, fn func(path string, p *program, offset int)) {
 	switch v.kind {
 	case kindWhole:
-		for _, ref := range v.whole.refs {
-			fn(path, stepRef{step: ref.step, offset: v.offset + ref.offset})
-		}
+		fn(path, v.whole, v.offset)
 	case kindTemplate:
 		for _, part := range v.parts {
-			if part.prog == nil {
-				continue
-			}
-			for _, ref := range part.prog.refs {
-				fn(path, stepRef{step: ref.step, offset: part.offset + ref.offset})
+			if part.prog != nil {
+				fn(path, part.prog, part.offset)
 			}
 		}
 	case kindObject:
 		for _, k := range v.keys {
-			v.object[k].walkRefs(joinPath(path, k), fn)
+			v.object[k].walkPrograms(joinPath(path, k), fn)
 		}
 	case kindList:
 		for i, item := range v.list {
-			item.walkRefs(path+"["+strconv.Itoa(i)+"]", fn)
+			item.walkPrograms(path+"["+strconv.Itoa(i)+"]", fn)
 		}
 	}
 }

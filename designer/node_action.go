@@ -47,7 +47,7 @@ func checkAction(c *nodeCheck) {
 	if !ok {
 		return
 	}
-	checkInputNames(c, schema, s.Inputs)
+	checkInputNames(c, schema, s.Inputs, "action")
 	checkInputTypes(c, schema, s.Inputs)
 }
 
@@ -82,14 +82,15 @@ func (c *nodeCheck) lookupAction(ref string) (*inputSchema, bool) {
 
 // checkInputNames reports inputs the schema does not declare and required
 // inputs that are missing. Undeclared inputs are allowed only when the
-// schema sets additionalProperties to true or to a schema.
-func checkInputNames(c *nodeCheck, schema *inputSchema, inputs map[string]any) {
+// schema sets additionalProperties to true or to a schema. owner names
+// what the schema belongs to in messages, such as "action".
+func checkInputNames(c *nodeCheck, schema *inputSchema, inputs map[string]any, owner string) {
 	if schema.Properties != nil && !schema.allowsAdditional() {
 		declared := strings.Join(sortedKeys(schema.Properties), ", ")
 		for _, name := range sortedKeys(inputs) {
 			if _, ok := schema.Properties[name]; !ok {
 				c.problemf(joinPath("settings.inputs", name),
-					"unknown input %q; the action's inputs are %s", name, declared)
+					"unknown input %q; the %s's inputs are %s", name, owner, declared)
 			}
 		}
 	}

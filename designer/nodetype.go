@@ -14,8 +14,12 @@ type nodeType struct {
 	// canFail marks types whose step can fail, so that on_error, retry and
 	// timeout apply and on_error "route" adds the error port.
 	canFail bool
-	ports   func(n *Node) []string
-	check   func(c *nodeCheck)
+	// waits marks types whose step waits for time to pass or for people,
+	// with its own time limit in the settings, so the node timeout is
+	// rejected.
+	waits bool
+	ports func(n *Node) []string
+	check func(c *nodeCheck)
 }
 
 // nodeTypes holds every node type by name. Each type registers itself from

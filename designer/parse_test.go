@@ -58,7 +58,7 @@ func TestParsePlaybook_Rejects(t *testing.T) {
 			name: "unknown node field",
 			json: `{"nodes": [{"id": "a"}, {"id": "lookup", "retries": 3}]}`,
 			want: Problem{NodeID: "lookup", Field: "retries", Message: "unknown field; known fields are " +
-				"id, name, on_error, position, retry, settings, timeout, type"},
+				"id, name, on_error, parent, position, retry, settings, timeout, type"},
 		},
 		{
 			name: "unknown nested field of node without id",

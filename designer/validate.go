@@ -69,6 +69,7 @@ func Validate(p *Playbook, cat Catalog) error {
 	v.checkPlaybook()
 	v.checkNodes()
 	v.checkEdges()
+	v.checkBodies()
 	v.checkCycles()
 	if len(v.problems) == 0 {
 		return nil
@@ -145,7 +146,7 @@ func nodeLabel(n *Node, index int) string {
 }
 
 func (v *validator) checkNode(n *Node, index int) {
-	c := &nodeCheck{validator: v, node: n, label: nodeLabel(n, index)}
+	c := &nodeCheck{validator: v, node: n, label: nodeLabel(n, index), inLoop: n.Parent != ""}
 	nt, ok := nodeTypes[n.Type]
 	if !ok {
 		c.problemf("type", "unknown node type %q; use one of %s", n.Type, strings.Join(NodeTypes(), ", "))

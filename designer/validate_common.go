@@ -28,7 +28,11 @@ func checkCommon(c *nodeCheck, nt *nodeType) {
 		return
 	}
 
-	if n.Timeout != "" {
+	switch {
+	case n.Timeout != "" && nt.waits:
+		c.problemf("timeout", "a %s node sets how long it waits in its settings, "+
+			"so timeout does not apply; remove it", n.Type)
+	case n.Timeout != "":
 		checkDuration(c, "timeout", n.Timeout)
 	}
 	switch n.OnError {

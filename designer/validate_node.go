@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -14,6 +15,7 @@ type nodeCheck struct {
 	node      *Node
 	label     string
 	ancestors map[string]bool // computed on first use
+	inLoop    bool            // item and index are in scope
 }
 
 func (c *nodeCheck) problem(field, msg string) {
@@ -55,6 +57,23 @@ func (c *nodeCheck) checkValue(field string, raw any) {
 	val.walkRefs("", func(path string, ref stepRef) {
 		c.checkRef(appendPath(field, path), ref)
 	})
+	val.walkLocals("", func(path string, ref stepRef) {
+		c.checkLocal(appendPath(field, path), ref)
+	})
+}
+
+// checkLocal reports a read of item or index outside a loop body.
+func (c *nodeCheck) checkLocal(field string, ref stepRef) {
+	if c.inLoop {
+		return
+	}
+	c.add(Problem{
+		NodeID: c.label,
+		Field:  field,
+		Column: ref.offset + 1,
+		Message: fmt.Sprintf("%s is set only inside a loop body, and this node is not in one; "+
+			"set its parent to a loop or read a step's output", ref.step),
+	})
 }
 
 // checkCondition compiles a condition and checks its step references.
@@ -67,6 +86,9 @@ func (c *nodeCheck) checkCondition(field, src string) {
 	}
 	cond.value().walkRefs("", func(_ string, ref stepRef) {
 		c.checkRef(field, ref)
+	})
+	cond.value().walkLocals("", func(_ string, ref stepRef) {
+		c.checkLocal(field, ref)
 	})
 }
 
@@ -95,21 +117,40 @@ func (c *nodeCheck) checkRef(field string, ref stepRef) {
 		return
 	}
 
-	var msg string
-	switch {
-	case ref.step == c.node.ID:
-		msg = fmt.Sprintf("steps.%s is this node; a node cannot read its own output", ref.step)
-	case c.nodes[ref.step] == nil:
-		msg = fmt.Sprintf("steps.%s: no node %q in this playbook", ref.step, ref.step)
-	default:
-		msg = fmt.Sprintf("steps.%s does not run before this node; connect it upstream", ref.step)
-	}
+	msg := c.describeBadRef(ref.step)
 	c.add(Problem{
 		NodeID:  c.label,
 		Field:   field,
 		Column:  ref.offset + 1,
 		Message: msg + "; " + c.describeUpstream(),
 	})
+}
+
+// describeBadRef says why steps.<step> is not readable from this node.
+func (c *nodeCheck) describeBadRef(step string) string {
+	enclosing := c.playbook.EnclosingLoops(c.node.ID)
+	switch {
+	case step == c.node.ID:
+		return fmt.Sprintf("steps.%s is this node; a node cannot read its own output", step)
+	case c.nodes[step] == nil:
+		return fmt.Sprintf("steps.%s: no node %q in this playbook", step, step)
+	case slices.Contains(enclosing, step):
+		return fmt.Sprintf("steps.%s is the loop that runs this node and ends after it; "+
+			"read item and index instead", step)
+	}
+
+	// The outermost loop that holds the step but not this node.
+	var outside string
+	for _, loop := range c.playbook.EnclosingLoops(step) {
+		if !slices.Contains(enclosing, loop) {
+			outside = loop
+		}
+	}
+	if outside != "" {
+		return fmt.Sprintf("steps.%s runs inside the body of loop %q; "+
+			"read the loop's output, steps.%s.output.results", step, outside, outside)
+	}
+	return fmt.Sprintf("steps.%s does not run before this node; connect it upstream", step)
 }
 
 func (c *nodeCheck) describeUpstream() string {
@@ -124,4 +165,29 @@ func (c *nodeCheck) describeUpstream() string {
 	}
 	slices.Sort(ids)
 	return "upstream steps are " + strings.Join(ids, ", ")
+}
+
+// slugRule says how the names that become ports are written.
+const slugRule = "a name starts with a lowercase letter and has up to 64 " +
+	"lowercase letters, digits, '_' or '-'"
+
+// checkSlugs reports names that are missing, not slugs or repeated. The
+// field of names[i] is list[i].key, or list[i] when key is empty.
+func (c *nodeCheck) checkSlugs(list, key, what string, names []string) {
+	seen := make(map[string]bool, len(names))
+	for i, name := range names {
+		field := list + "[" + strconv.Itoa(i) + "]"
+		if key != "" {
+			field += "." + key
+		}
+		switch {
+		case name == "":
+			c.problemf(field, "missing %s name; %s", what, slugRule)
+		case !nodeIDPattern.MatchString(name):
+			c.problemf(field, "invalid %s name %q; %s", what, name, slugRule)
+		case seen[name]:
+			c.problemf(field, "duplicate %s name %q; give each %s its own name", what, name, what)
+		}
+		seen[name] = true
+	}
 }

@@ -112,7 +112,8 @@ func TestValidate_Rules(t *testing.T) {
 			name:   "unknown node type",
 			change: func(p *Playbook) { p.Node("verdict").Type = "script" },
 			want: []Problem{{NodeID: "verdict", Field: "type",
-				Message: `unknown node type "script"; use one of action, condition, end, transform, trigger`}},
+				Message: `unknown node type "script"; use one of action, approval, condition, delay, end, ` +
+					`join, loop, subplaybook, switch, transform, trigger`}},
 		},
 		{
 			name: "invalid node id",
