@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/updraftsoar/updraft/store"
+)
+
+func TestServe_SecondProcessOnDataDirRefused(t *testing.T) {
+	srv := startServer(t)
+
+	cfg := config{Addr: "127.0.0.1:0", DataDir: srv.DataDir, LogFormat: "text", LogOutput: io.Discard}
+	err := serve(t.Context(), cfg, io.Discard, func(string) {
+		t.Error("second server started on a data directory in use")
+	})
+	if !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("serve error = %v, want store.ErrLocked", err)
+	}
+
+	var stdout, stderr bytes.Buffer
+	status := runCLI([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", srv.DataDir}, &stdout, &stderr)
+	if status != 1 {
+		t.Errorf("exit status = %d, want 1", status)
+	}
+	if !strings.Contains(stderr.String(), "in use") || !strings.Contains(stderr.String(), srv.DataDir) {
+		t.Errorf("stderr = %q, want it to say the data directory %s is in use", stderr.String(), srv.DataDir)
+	}
+}
+
+func TestServe_BootstrapTokenPrintedOnce(t *testing.T) {
+	dir := t.TempDir()
+	start := func() string {
+		var stdout syncBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		cfg := config{Addr: "127.0.0.1:0", DataDir: dir, LogFormat: "text", LogOutput: io.Discard}
+		err := serve(ctx, cfg, &stdout, func(string) { cancel() })
+		cancel()
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		return stdout.String()
+	}
+
+	first := start()
+	if !strings.Contains(first, "token") || !strings.Contains(first, "upd_") {
+		t.Fatalf("first start printed %q, want the generated admin token", first)
+	}
+	if second := start(); second != "" {
+		t.Errorf("second start printed %q, want nothing", second)
+	}
+}
+
+func TestCLI_Commands(t *testing.T) {
+	cases := []struct {
+		name       string
+		args       []string
+		wantStatus int
+		wantOut    string
+		wantErr    string
+	}{
+		{"version", []string{"version"}, 0, "updraft ", ""},
+		{"help", []string{"help"}, 0, "updraft serve", ""},
+		{"no command", nil, 2, "", "Usage"},
+		{"unknown command", []string{"launch"}, 2, "", `unknown command "launch"`},
+		{"bad log format", []string{"serve", "--log-format", "xml"}, 2, "", "--log-format"},
+		{"bad public url", []string{"serve", "--public-url", "soar.example.com"}, 2, "", "--public-url"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			status := runCLI(tc.args, &stdout, &stderr)
+			if status != tc.wantStatus {
+				t.Errorf("exit status = %d, want %d", status, tc.wantStatus)
+			}
+			if !strings.Contains(stdout.String(), tc.wantOut) {
+				t.Errorf("stdout = %q, want it to contain %q", stdout.String(), tc.wantOut)
+			}
+			if !strings.Contains(stderr.String(), tc.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tc.wantErr)
+			}
+		})
+	}
+}
