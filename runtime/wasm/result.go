@@ -72,6 +72,9 @@ func (h *Host) failure(res *runResult, env *envelope) error {
 	}
 	tail := res.stderr.Summary()
 
+	// NOTE: an exhausted memory cap is recognized only by the message the
+	// module's language runtime prints. A module that prints none fails
+	// with exit_status or trap instead.
 	switch {
 	case res.stderr.OutOfMemory():
 		return actionErr(CodeMemoryLimit, "the module ran out of memory: %s", tail)

@@ -143,3 +143,24 @@ func TestExtract_PhishingReport(t *testing.T) {
 		})
 	}
 }
+
+func FuzzExtract(f *testing.F) {
+	f.Add("hxxps://paypa1-secure[.]example/verify?id=3f9a7c from 203.0.113.9")
+	f.Add("support-desk[@]mailbox-relay(.)example 2001:db8::1 d41d8cd98f00b204e9800998ecf8427e")
+	f.Add("http://[::1]:80/ a.b.c.d.e 1.2.3.4.5 x@y")
+	f.Fuzz(func(t *testing.T, text string) {
+		r := Extract(text)
+		total := 0
+		for _, ind := range r.Indicators {
+			if ind.Value == "" || !slices.Contains(indicatorTypes, ind.Type) {
+				t.Fatalf("Extract(%q) returned %+v", text, ind)
+			}
+		}
+		for _, n := range r.Counts {
+			total += n
+		}
+		if total != len(r.Indicators) {
+			t.Fatalf("Extract(%q): counts sum to %d, want %d", text, total, len(r.Indicators))
+		}
+	})
+}
