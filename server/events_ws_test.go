@@ -1,0 +1,106 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/updraftsoar/updraft/runtime"
+)
+
+// insertFinishedRun stores a succeeded run with n events, the last one
+// run.finished, as a process that has since stopped would have left it.
+func insertFinishedRun(t *testing.T, id string, n int) {
+	t.Helper()
+	now := time.Now().UTC()
+	run := &runtime.Run{ID: id, PlaybookID: "p", PlaybookVersion: 1, Status: runtime.RunSucceeded,
+		CreatedAt: now, EndedAt: &now}
+	if err := testStore.InsertRun(t.Context(), run); err != nil {
+		t.Fatal(err)
+	}
+	events := make([]runtime.Event, n)
+	for i := range events {
+		events[i] = runtime.Event{RunID: id, Seq: int64(i + 1), Time: now, Type: runtime.EventStepLog,
+			Data: json.RawMessage(`{"line":"x"}`)}
+	}
+	events[n-1].Type = runtime.EventRunFinished
+	events[n-1].Data = json.RawMessage(`{"status":"succeeded"}`)
+	if err := testStore.AppendEvents(t.Context(), events); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dialEvents(t *testing.T, wsURL string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	conn, resp, err := websocket.DefaultDialer.DialContext(t.Context(), wsURL, header)
+	if conn != nil {
+		t.Cleanup(func() { conn.Close() })
+	}
+	return conn, resp, err
+}
+
+func TestEvents_StoredEventsAfterSeq(t *testing.T) {
+	ts := newTestServer(t, nil)
+	token := insertToken(t)
+	insertFinishedRun(t, "run-stored-events", 5)
+
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/runs/run-stored-events/events?after=2"
+	header := http.Header{"Authorization": {"Bearer " + token}, "Origin": {ts.URL}}
+	conn, _, err := dialEvents(t, wsURL, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int64
+	for {
+		var ev runtime.Event
+		err := conn.ReadJSON(&ev)
+		if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read after seqs %v: %v", seqs, err)
+		}
+		seqs = append(seqs, ev.Seq)
+	}
+	if got, want := seqs, []int64{3, 4, 5}; !slices.Equal(got, want) {
+		t.Errorf("seqs = %v, want %v", got, want)
+	}
+}
+
+func TestEvents_UpgradeRejected(t *testing.T) {
+	ts := newTestServer(t, nil)
+	token := insertToken(t)
+	insertFinishedRun(t, "run-upgrade-rejected", 1)
+	base := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/runs/"
+	auth := "Bearer " + token
+
+	cases := []struct {
+		name   string
+		url    string
+		header http.Header
+		want   int
+	}{
+		{"no credentials", base + "run-upgrade-rejected/events", nil, http.StatusUnauthorized},
+		{"other origin", base + "run-upgrade-rejected/events",
+			http.Header{"Authorization": {auth}, "Origin": {"https://attacker.example"}}, http.StatusForbidden},
+		{"unknown run", base + "no-such-run/events", http.Header{"Authorization": {auth}}, http.StatusNotFound},
+		{"negative after", base + "run-upgrade-rejected/events?after=-1",
+			http.Header{"Authorization": {auth}}, http.StatusBadRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, resp, err := dialEvents(t, tc.url, tc.header)
+			if err == nil {
+				t.Fatal("upgrade succeeded, want it rejected")
+			}
+			if resp == nil || resp.StatusCode != tc.want {
+				t.Fatalf("response %v, want status %d", resp, tc.want)
+			}
+		})
+	}
+}
