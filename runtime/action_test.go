@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,11 +57,27 @@ func newTestHost() (*wasm.Host, error) {
 	if err := reg.Add(actions.Action{Manifest: testManifest(), SHA256: sha}); err != nil {
 		return nil, err
 	}
-	return wasm.NewHost(context.Background(), wasm.Config{
+	host, err := wasm.NewHost(context.Background(), wasm.Config{
 		Registry: reg,
 		Modules:  wasm.StaticModules{sha: module},
 		CacheDir: filepath.Join(hostDir, "cache"),
 	})
+	if err != nil {
+		return nil, err
+	}
+
+	// One call compiles the module, which takes minutes under the race
+	// detector, so that no run waits for the compiler.
+	_, err = host.Invoke(context.Background(), runtime.ActionCall{
+		Action: testActionRef,
+		Input:  json.RawMessage(`{"mode": "echo", "text": "warm up"}`),
+		Log:    func(string) {},
+	})
+	if err != nil {
+		host.Close(context.Background())
+		return nil, fmt.Errorf("warm-up call: %w", err)
+	}
+	return host, nil
 }
 
 func buildTestAction(dir string) ([]byte, error) {
@@ -351,9 +368,7 @@ func TestEngine_ShutdownThenResume(t *testing.T) {
 	})
 
 	next := newEngine(t, runtime.Config{Invoker: invoker(t)})
-	if err := next.Resume(t.Context()); err != nil {
-		t.Fatalf("resume: %v", err)
-	}
+	resume(t, next, run.ID)
 	r := waitRun(t, next, run.ID)
 
 	r.wantStatuses(t, runtime.RunSucceeded, map[string]runtime.StepStatus{

@@ -20,7 +20,7 @@ const (
 	DefaultMaxParallel    = 8
 )
 
-// Config sets up an Engine. Store and Invoker are required; every other
+// Config sets up an Engine. Store and Invoker are required. Every other
 // zero value takes the default named in its comment.
 type Config struct {
 	Store   Store

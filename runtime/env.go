@@ -29,7 +29,7 @@ func (rs *runState) env() *designer.Env {
 	}
 }
 
-// stepEnv returns what expressions see of a finished step. A skipped
+// stepEnv returns the state of a finished step that expressions read. A skipped
 // step's output and error are null.
 func stepEnv(step *Step) designer.StepState {
 	state := designer.StepState{Status: string(step.Status)}

@@ -108,7 +108,8 @@ func (l *eventLog) subscribe() (<-chan Event, func()) {
 	return ch, cancel
 }
 
-// close closes every subscriber channel and refuses new subscribers.
+// close closes every subscriber channel. Later subscribers get a closed
+// channel.
 func (l *eventLog) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -124,7 +125,7 @@ func (l *eventLog) close() {
 // run stops executing in this engine, when the subscriber falls more than
 // 256 events behind, or when cancel is called. A caller that needs every
 // event subscribes first, reads the store with ListEvents, and then skips
-// live events whose Seq it already has; after a drop it reads the store
+// live events whose Seq it already has. After a drop, it reads the store
 // again from its last Seq. For a run that is not active here the channel
 // is already closed.
 func (e *Engine) Subscribe(runID string) (events <-chan Event, cancel func()) {

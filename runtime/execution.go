@@ -185,6 +185,9 @@ func (rs *runState) seed() {
 func (rs *runState) dispatch() {
 	for len(rs.ready) > 0 {
 		rs.haltOnContext()
+		if rs.e.soft.Err() != nil {
+			rs.paused = true
+		}
 		if rs.end != nil || rs.paused {
 			return
 		}
@@ -261,10 +264,22 @@ func (rs *runState) apply(res stepResult) {
 	if res.end != nil {
 		rs.haltWith(*res.end)
 	}
-	if res.step.Status == StepFailed && res.step.Port == "" {
-		rs.halt(RunFailed, fmt.Sprintf("node %q: %s: %s",
-			nodeID, res.step.Error.Code, res.step.Error.Message))
+	if failsRun(res.step) {
+		rs.halt(RunFailed, stepFailure(res.step))
 	}
+}
+
+// failsRun reports whether step failed with no port to leave through.
+func failsRun(step *Step) bool {
+	return step.Status == StepFailed && step.Port == ""
+}
+
+// stepFailure returns the run error for a step that failed the run.
+func stepFailure(step *Step) string {
+	if step.Error == nil {
+		return fmt.Sprintf("node %q failed", step.NodeID)
+	}
+	return fmt.Sprintf("node %q: %s: %s", step.NodeID, step.Error.Code, step.Error.Message)
 }
 
 // complete marks the step's node finished and resolves its outgoing

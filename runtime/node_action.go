@@ -26,7 +26,12 @@ func runAction(ctx context.Context, call *nodeCall) nodeResult {
 			Message: fmt.Sprintf("inputs: %v", err)}}
 	}
 
-	out, err := call.rs.e.cfg.Invoker.Invoke(ctx, ActionCall{
+	invoker := call.rs.e.cfg.Invoker
+	if invoker == nil {
+		return nodeResult{input: json.RawMessage(input), err: &StepError{Code: CodeAction,
+			Message: "no action invoker is configured; set Config.Invoker"}}
+	}
+	out, err := invoker.Invoke(ctx, ActionCall{
 		Action:         settings.Action,
 		Input:          input,
 		RunID:          call.step.RunID,

@@ -16,8 +16,8 @@ type nodeCall struct {
 	logs *logBuffer
 }
 
-// nodeResult is what a node type's function returns. A nil err means the
-// step succeeded and leaves through port.
+// nodeResult is the outcome of one attempt of a node. A nil err means
+// the step succeeded and leaves through port.
 type nodeResult struct {
 	port   string
 	input  any // evaluated input, stored as the step input

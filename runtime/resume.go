@@ -19,6 +19,9 @@ const eventPage = 1000
 // continues the event seq after the last stored event and runs what is
 // left. A run that cannot be resumed is logged and skipped, and Resume
 // returns the joined errors after trying every run.
+//
+// TODO: Resume takes no lease on a run, so two processes sharing one
+// database would both take over the same unfinished runs.
 func (e *Engine) Resume(ctx context.Context) error {
 	runs, err := e.store.ListUnfinishedRuns(ctx)
 	if err != nil {
@@ -79,8 +82,8 @@ func (e *Engine) lastSeq(ctx context.Context, runID string) (int64, error) {
 }
 
 // restore applies the steps a previous owner stored. Ended steps count as
-// done. A step left running failed as interrupted unless its node allows
-// another attempt, and a pending step, stored while waiting for a retry,
+// done. A step left running fails as interrupted unless its node allows
+// another attempt. A pending step, stored while it waited for a retry,
 // runs that attempt.
 func (rs *runState) restore(stored []Step) {
 	var unsettled []*Step
@@ -115,9 +118,8 @@ func (rs *runState) restoreEnded(node *designer.Node, step *Step) {
 		rs.executed++
 	}
 	rs.complete(step)
-	if step.Status == StepFailed && step.Port == "" {
-		rs.halt(RunFailed, fmt.Sprintf("node %q: %s: %s",
-			node.ID, step.Error.Code, step.Error.Message))
+	if failsRun(step) {
+		rs.halt(RunFailed, stepFailure(step))
 	}
 	if node.Type == designer.NodeEnd && step.Status == StepSucceeded {
 		rs.haltWith(restoredEnd(node, step))

@@ -24,7 +24,7 @@ const (
 	CodeAction          = "action"
 )
 
-// stepResult is what a step goroutine sends back to the run loop.
+// stepResult is the message a step goroutine sends to the run loop.
 type stepResult struct {
 	nodeID    string
 	step      *Step
