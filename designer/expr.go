@@ -143,7 +143,7 @@ func compileUncached(src string, condition bool) (*program, error) {
 			return nil, err
 		}
 	}
-	return &program{source: src, vm: prog, refs: patch.refs, locals: patch.localRefs()}, nil
+	return &program{source: src, vm: prog, refs: patch.refs, locals: patch.locals}, nil
 }
 
 // checkBoolType rejects a condition whose result type is known at compile

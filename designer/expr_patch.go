@@ -2,7 +2,6 @@ package designer
 
 import (
 	"regexp"
-	"slices"
 	"strconv"
 
 	"github.com/expr-lang/expr/ast"
@@ -23,14 +22,15 @@ const (
 // accessPatcher rewrites every member access (a.b, a["b"], a[0]) into a
 // $get call that fails with the path and the existing keys when the key
 // is missing, because expr-lang v1.17.8 returns nil for a missing map key.
-// It also records steps.<id> references. ast.Walk visits children first,
+// It rewrites the matches operator into $matches, which caps the pattern's
+// length and compiles each pattern once, and it records steps.<id>
+// references and reads of item and index. ast.Walk visits children first,
 // so the base of an access is already rewritten when the access is
 // visited.
 type accessPatcher struct {
-	refs     []stepRef
-	locals   []stepRef // reads of item and index, by name
-	declared []string  // names declared with let
-	err      *ExprError
+	refs   []stepRef
+	locals []stepRef // reads of item and index, by name
+	err    *ExprError
 }
 
 // Names in scope inside a loop body.
@@ -70,9 +70,6 @@ func (p *accessPatcher) Visit(node *ast.Node) {
 		if n.Value == localItem || n.Value == localIndex {
 			p.locals = append(p.locals, stepRef{step: n.Value, offset: n.Location().From})
 		}
-
-	case *ast.VariableDeclaratorNode:
-		p.declared = append(p.declared, n.Name)
 	}
 }
 
@@ -103,18 +100,6 @@ func (p *accessPatcher) checkPattern(node ast.Node) {
 	if _, err := compileRegexp(s.Value); err != nil {
 		p.err = &ExprError{Offset: s.Location().From, Message: err.Error(), Err: err}
 	}
-}
-
-// localRefs returns the reads of item and index that a let declaration
-// does not shadow.
-func (p *accessPatcher) localRefs() []stepRef {
-	var refs []stepRef
-	for _, ref := range p.locals {
-		if !slices.Contains(p.declared, ref.step) {
-			refs = append(refs, ref)
-		}
-	}
-	return refs
 }
 
 // recordStepRef records n when it reads steps.<id> or steps["<id>"].

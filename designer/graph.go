@@ -45,10 +45,7 @@ func (p *Playbook) Ancestors(nodeID string) map[string]bool {
 	}
 
 	seen := make(map[string]bool)
-	stack := []string{nodeID}
-	for _, loop := range p.EnclosingLoops(nodeID) {
-		stack = append(stack, loop)
-	}
+	stack := append([]string{nodeID}, p.EnclosingLoops(nodeID)...)
 	for len(stack) > 0 {
 		id := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
