@@ -184,9 +184,34 @@ func (h *Host) compile(ctx context.Context, sha string, pages uint32) (wazero.Co
 	if err != nil {
 		return nil, &compileError{err: err}
 	}
+	if err := checkImports(m); err != nil {
+		return nil, errors.Join(&compileError{err: err}, m.Close(ctx))
+	}
 	h.compiles.Add(1)
 	h.log.DebugContext(ctx, "module compiled", "sha256", sha, "memory_pages", pages)
 	return m, nil
+}
+
+// hostFunctions are the functions of the "updraft" import module.
+var hostFunctions = map[string]bool{"http_request": true, "read_result": true, "log": true}
+
+// checkImports rejects a module that imports anything but functions of
+// WASI preview 1 and of the "updraft" module.
+func checkImports(m wazero.CompiledModule) error {
+	for _, f := range m.ImportedFunctions() {
+		module, name, _ := f.Import()
+		switch {
+		case module == wasi_snapshot_preview1.ModuleName:
+		case module == HostModule && hostFunctions[name]:
+		default:
+			return fmt.Errorf("import %s.%s is not provided by the host", module, name)
+		}
+	}
+	if mems := m.ImportedMemories(); len(mems) > 0 {
+		module, name, _ := mems[0].Import()
+		return fmt.Errorf("import %s.%s: memory imports are not provided by the host", module, name)
+	}
+	return nil
 }
 
 // compileError marks a module that wazero rejected, as opposed to a module

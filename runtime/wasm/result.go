@@ -30,7 +30,7 @@ type envelopeError struct {
 	Message string `json:"message"`
 }
 
-// result turns what an instance left behind into the call's output or
+// result converts the outcome of an instance into the call's output or
 // error.
 func (h *Host) result(ctx context.Context, res *runResult, outSchema *actions.Schema) (json.RawMessage, error) {
 	if err := res.ctx.Err(); errors.Is(err, context.Canceled) {
@@ -129,10 +129,12 @@ func moduleError(e *envelopeError) error {
 }
 
 // isLinkError reports whether instantiation failed because the module
-// imports something the host does not provide.
+// imports a WASI function that wazero does not provide. Other imports are
+// checked when the module is compiled.
 func isLinkError(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "import") && !strings.Contains(s, "wasm error")
+	return strings.Contains(s, "is not exported in module") ||
+		strings.Contains(s, "not instantiated")
 }
 
 func suffix(tail string) string {
