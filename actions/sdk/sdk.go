@@ -1,5 +1,5 @@
-// Package sdk writes Updraft actions in Go. An action is a main package
-// whose main function calls Run with one typed function:
+// Package sdk is the Go SDK for Updraft actions. An action is a main
+// package whose main function calls Run with one typed function:
 //
 //	type In struct{ Text string `json:"text"` }
 //	type Out struct{ Length int `json:"length"` }
@@ -39,13 +39,13 @@ const (
 	CodePanic          = "panic"           // the function panicked
 )
 
-// Context carries what the host sent with the request and reaches the
-// host functions. It is valid only during the call of the action function.
+// Context is the request's metadata and the access to host functions. It
+// is valid only during the call of the action function.
 type Context struct {
 	Action         string // "name@version"
 	RunID          string
 	StepID         string
-	IdempotencyKey string // the same across retries of one step attempt
+	IdempotencyKey string // the engine's key for this attempt of the step
 
 	secrets map[string]string
 }
