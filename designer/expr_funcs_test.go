@@ -61,6 +61,7 @@ func TestExprFunctions(t *testing.T) {
 		{"get path", `get(trigger, "alerts[0].host.name")`, "LAPTOP-7"},
 		{"get quoted key", `get(trigger, "alerts[0][\"kibana.alert.severity\"]")`, "high"},
 		{"get single-quoted key", `get(trigger, "alerts[-1]['kibana.alert.severity']")`, "high"},
+		{"get dotted key", `get(trigger.alerts[0], "kibana.alert.severity")`, "high"},
 		{"get missing", `get(trigger, "alerts[0].user.name")`, nil},
 		{"get missing with default", `get(trigger, "alerts[3].host.name", "unknown")`, "unknown"},
 		{"get through a string", `get(trigger, "from.domain", "none")`, "none"},
@@ -241,5 +242,15 @@ func TestValue_EvalItemOutsideLoop(t *testing.T) {
 	want := `expression "trigger.x + item" at column 13: item is set only inside a loop body`
 	if err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
+	}
+}
+
+func TestValue_EvalInterpolatesTimes(t *testing.T) {
+	got, err := evalValue(t, `seen ${{ parseTime("2026-12-03T10:00:00+01:00") }} for ${{ duration("90m") }}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "seen 2026-12-03T09:00:00Z for 1h30m0s"; got != want {
+		t.Errorf("Eval = %q, want %q", got, want)
 	}
 }

@@ -10,13 +10,21 @@ import (
 // value at path, or default (null when not given) when any part of the
 // path is missing. path is a key, a list index, or a string of keys and
 // indexes such as `alerts[0].host.name` or `["kibana.alert.severity"]`.
-// Only a path that cannot be read is an error.
+// A string that is a key of value is read as that key first. Only a path
+// that cannot be read is an error.
 func pathGet(args ...any) (any, error) {
 	var fallback any
 	if len(args) == 3 {
 		fallback = args[2]
 	}
 
+	// A key that contains dots, such as "kibana.alert.severity", is read
+	// as one key before the path is split.
+	if key, ok := args[1].(string); ok {
+		if v, err := lookup(args[0], key, ""); err == nil && v != nil {
+			return v, nil
+		}
+	}
 	keys, err := pathKeys(args[1])
 	if err != nil {
 		return nil, fmt.Errorf("get: %w", err)

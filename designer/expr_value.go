@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Value is a compiled settings value: a literal, a whole-field expression
@@ -186,7 +187,8 @@ func wrapPath(path string, err error) error {
 }
 
 // interpolate evaluates each expression of a template and joins the parts.
-// Strings are inserted as they are and other values as JSON.
+// Strings are inserted as they are, times in RFC 3339, durations as Go
+// durations such as "1h30m0s", and other values as JSON.
 func (v *Value) interpolate(env *Env) (string, error) {
 	var b strings.Builder
 	for _, part := range v.parts {
@@ -206,8 +208,15 @@ func (v *Value) interpolate(env *Env) (string, error) {
 }
 
 func writeInterpolated(b *strings.Builder, v any) error {
-	if s, ok := v.(string); ok {
-		b.WriteString(s)
+	switch t := v.(type) {
+	case string:
+		b.WriteString(t)
+		return nil
+	case time.Time:
+		b.WriteString(t.Format(time.RFC3339Nano))
+		return nil
+	case time.Duration:
+		b.WriteString(t.String())
 		return nil
 	}
 	var buf bytes.Buffer

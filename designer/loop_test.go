@@ -103,7 +103,7 @@ func TestValidate_LoopBodyRules(t *testing.T) {
 				p.Nodes = append(p.Nodes, inBody(node("x", NodeTransform, `{"values": {"a": 1}}`), "extract"))
 			},
 			want: []Problem{{NodeID: "x", Field: "parent",
-				Message: `parent "extract" is a action node; only a loop node has a body`}},
+				Message: `parent "extract" is of type action; only a loop node has a body`}},
 		},
 		{
 			name: "own parent",

@@ -3,6 +3,7 @@ package designer
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -14,11 +15,9 @@ type testPlaybooks struct {
 }
 
 func (c testPlaybooks) LookupPlaybook(id string, version int) (json.RawMessage, bool) {
-	schema, ok := c.inputs[id+"@"+itoa(version)]
+	schema, ok := c.inputs[id+"@"+strconv.Itoa(version)]
 	return json.RawMessage(schema), ok
 }
-
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 
 var playbookCatalog = testPlaybooks{
 	testCatalog: catalog,
@@ -141,7 +140,7 @@ func TestValidate_NodeSettings(t *testing.T) {
 		{name: "approval node timeout", typ: NodeApproval, settings: `{"question": "?"}`,
 			change: func(p *Playbook) { p.Node("n").Timeout = "1h" },
 			want: []Problem{{NodeID: "n", Field: "timeout",
-				Message: "a approval node sets how long it waits in its settings, " +
+				Message: "approval nodes set how long they wait in their settings, " +
 					"so timeout does not apply; remove it"}}},
 		{name: "approval timeout port needs timeout", typ: NodeApproval, settings: `{"question": "?"}`,
 			change: func(p *Playbook) { p.Edges = append(p.Edges, edge("n", PortTimeout, "done")) },

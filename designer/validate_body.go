@@ -33,7 +33,7 @@ func (v *validator) checkParent(n *Node) {
 	case parent == nil:
 		problem(fmt.Sprintf("no node %q; set parent to the id of a loop node", n.Parent))
 	case parent.Type != NodeLoop:
-		problem(fmt.Sprintf("parent %q is a %s node; only a loop node has a body", n.Parent, parent.Type))
+		problem(fmt.Sprintf("parent %q is of type %s; only a loop node has a body", n.Parent, parent.Type))
 	case n.Type == NodeTrigger:
 		problem("a trigger cannot be inside a loop body; remove parent so it starts the run")
 	case n.Type == NodeEnd:

@@ -30,7 +30,7 @@ func checkCommon(c *nodeCheck, nt *nodeType) {
 
 	switch {
 	case n.Timeout != "" && nt.waits:
-		c.problemf("timeout", "a %s node sets how long it waits in its settings, "+
+		c.problemf("timeout", "%s nodes set how long they wait in their settings, "+
 			"so timeout does not apply; remove it", n.Type)
 	case n.Timeout != "":
 		checkDuration(c, "timeout", n.Timeout)
