@@ -11,7 +11,10 @@ TESTFLAGS ?=
 run: generate
 	$(GO) run ./cmd/updraft serve
 
+# Runs the editor's unit tests (Vitest), then every Go test, including the
+# end-to-end and browser tests.
 test: generate
+	npm test --prefix web/editor
 	$(GO) test $(TESTFLAGS) ./...
 
 generate: web-bundle action-modules
