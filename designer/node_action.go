@@ -11,9 +11,10 @@ import (
 
 func init() {
 	registerNodeType(NodeAction, &nodeType{
-		canFail: true,
-		ports:   fixedPorts(PortSuccess, PortError),
-		check:   checkAction,
+		canFail:      true,
+		continuePort: PortSuccess,
+		ports:        fixedPorts(PortSuccess, PortError),
+		check:        checkAction,
 	})
 }
 

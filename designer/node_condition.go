@@ -2,9 +2,10 @@ package designer
 
 func init() {
 	registerNodeType(NodeCondition, &nodeType{
-		canFail: true,
-		ports:   fixedPorts(PortTrue, PortFalse),
-		check:   checkCondition,
+		canFail:      true,
+		continuePort: PortFalse,
+		ports:        fixedPorts(PortTrue, PortFalse),
+		check:        checkCondition,
 	})
 }
 

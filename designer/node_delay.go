@@ -13,10 +13,11 @@ type DelaySettings struct {
 
 func init() {
 	registerNodeType(NodeDelay, &nodeType{
-		canFail: true,
-		waits:   true,
-		ports:   fixedPorts(PortSuccess),
-		check:   checkDelay,
+		canFail:      true,
+		continuePort: PortSuccess,
+		waits:        true,
+		ports:        fixedPorts(PortSuccess),
+		check:        checkDelay,
 	})
 }
 

@@ -36,9 +36,10 @@ func (s *LoopSettings) EffectiveConcurrency() int {
 
 func init() {
 	registerNodeType(NodeLoop, &nodeType{
-		canFail: true,
-		ports:   fixedPorts(PortSuccess, PortError),
-		check:   checkLoop,
+		canFail:      true,
+		continuePort: PortSuccess,
+		ports:        fixedPorts(PortSuccess, PortError),
+		check:        checkLoop,
 	})
 }
 

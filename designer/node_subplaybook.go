@@ -18,9 +18,10 @@ type SubplaybookSettings struct {
 
 func init() {
 	registerNodeType(NodeSubplaybook, &nodeType{
-		canFail: true,
-		ports:   fixedPorts(PortSuccess, PortError),
-		check:   checkSubplaybook,
+		canFail:      true,
+		continuePort: PortSuccess,
+		ports:        fixedPorts(PortSuccess, PortError),
+		check:        checkSubplaybook,
 	})
 }
 

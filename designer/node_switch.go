@@ -21,9 +21,10 @@ func CasePort(name string) string { return PortCasePrefix + name }
 
 func init() {
 	registerNodeType(NodeSwitch, &nodeType{
-		canFail: true,
-		ports:   switchPorts,
-		check:   checkSwitch,
+		canFail:      true,
+		continuePort: PortDefault,
+		ports:        switchPorts,
+		check:        checkSwitch,
 	})
 }
 

@@ -147,6 +147,11 @@ func TestValidate_NodeSettings(t *testing.T) {
 			want: []Problem{{EdgeID: "edges[1]", Field: "port",
 				Message: `node "n" of type approval has no port "timeout"; its ports are option:approve, option:reject`}}},
 
+		{name: "approval cannot continue", typ: NodeApproval, settings: `{"question": "?"}`,
+			change: func(p *Playbook) { p.Node("n").OnError = OnErrorContinue },
+			want: []Problem{{NodeID: "n", Field: "on_error", Message: `approval nodes have no port to ` +
+				`continue through; use "route" and connect the error port`}}},
+
 		// delay
 		{name: "delay duration", typ: NodeDelay, settings: `{"duration": "5m"}`},
 		{name: "delay until time", typ: NodeDelay, settings: `{"until": "2026-12-03T18:00:00Z"}`},
@@ -327,5 +332,29 @@ func TestLoopSettings_EffectiveConcurrency(t *testing.T) {
 		if got := s.EffectiveConcurrency(); got != tt.want {
 			t.Errorf("EffectiveConcurrency() with %d = %d, want %d", tt.set, got, tt.want)
 		}
+	}
+}
+
+func TestContinuePort(t *testing.T) {
+	tests := map[string]string{
+		NodeAction:      PortSuccess,
+		NodeCondition:   PortFalse,
+		NodeTransform:   PortSuccess,
+		NodeSwitch:      PortDefault,
+		NodeLoop:        PortSuccess,
+		NodeDelay:       PortSuccess,
+		NodeSubplaybook: PortSuccess,
+		NodeApproval:    "",
+		NodeJoin:        "",
+		NodeTrigger:     "",
+		NodeEnd:         "",
+		"unknown":       "",
+	}
+	for typ, want := range tests {
+		t.Run(typ, func(t *testing.T) {
+			if got := ContinuePort(&Node{Type: typ}); got != want {
+				t.Errorf("ContinuePort = %q, want %q", got, want)
+			}
+		})
 	}
 }

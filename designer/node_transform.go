@@ -2,9 +2,10 @@ package designer
 
 func init() {
 	registerNodeType(NodeTransform, &nodeType{
-		canFail: true,
-		ports:   fixedPorts(PortSuccess),
-		check:   checkTransform,
+		canFail:      true,
+		continuePort: PortSuccess,
+		ports:        fixedPorts(PortSuccess),
+		check:        checkTransform,
 	})
 }
 

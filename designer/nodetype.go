@@ -18,8 +18,11 @@ type nodeType struct {
 	// with its own time limit in the settings, so the node timeout is
 	// rejected.
 	waits bool
-	ports func(n *Node) []string
-	check func(c *nodeCheck)
+	// continuePort is the port a failed step leaves through when its
+	// on_error is "continue"; empty rejects "continue".
+	continuePort string
+	ports        func(n *Node) []string
+	check        func(c *nodeCheck)
 }
 
 // nodeTypes holds every node type by name. Each type registers itself from

@@ -31,3 +31,15 @@ func Ports(n *Node) []string {
 	}
 	return ports
 }
+
+// ContinuePort returns the port a failed step of n leaves through when its
+// on_error is "continue": "false" for a condition, "default" for a switch
+// and "success" for the other types that can fail. It returns "" for a
+// type that cannot fail or rejects "continue", such as approval.
+func ContinuePort(n *Node) string {
+	nt, ok := nodeTypes[n.Type]
+	if !ok || !nt.canFail {
+		return ""
+	}
+	return nt.continuePort
+}

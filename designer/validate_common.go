@@ -36,7 +36,12 @@ func checkCommon(c *nodeCheck, nt *nodeType) {
 		checkDuration(c, "timeout", n.Timeout)
 	}
 	switch n.OnError {
-	case "", OnErrorFail, OnErrorContinue, OnErrorRoute:
+	case "", OnErrorFail, OnErrorRoute:
+	case OnErrorContinue:
+		if nt.continuePort == "" {
+			c.problemf("on_error", `%s nodes have no port to continue through; `+
+				`use "route" and connect the error port`, n.Type)
+		}
 	default:
 		c.problemf("on_error", `invalid on_error %q; use "fail", "continue" or "route"`, n.OnError)
 	}
