@@ -30,7 +30,7 @@ type principal struct {
 	CSRFToken   string // empty for a bearer token
 }
 
-// permission is what a route needs from the caller's role.
+// permission is a right that a route requires of the caller's role.
 type permission string
 
 const (
@@ -66,7 +66,7 @@ func isSafeMethod(method string) bool {
 
 // authenticate returns the caller from the bearer token or the session
 // cookie, or nil when the request carries neither. A bearer token that is
-// not valid is an error; a stale cookie counts as no credentials.
+// not valid is an error, but a stale cookie counts as no credentials.
 func (s *Server) authenticate(c echo.Context) (*principal, error) {
 	ctx := c.Request().Context()
 	if header := c.Request().Header.Get(echo.HeaderAuthorization); header != "" {

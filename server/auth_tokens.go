@@ -40,8 +40,8 @@ func NewToken() (string, error) {
 	return TokenPrefix + secret, nil
 }
 
-// HashToken returns the hex SHA-256 of a token or session id, which is how
-// the store keeps them.
+// HashToken returns the hex SHA-256 of a token or session id. The store
+// keeps only these hashes.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])

@@ -41,7 +41,7 @@ type Error struct {
 	Status   int
 	Code     string
 	Message  string
-	Problems []designer.Problem // set only for code "invalid_playbook"
+	Problems []designer.Problem // set for "invalid_playbook" and for "invalid_json" on a playbook body
 	Cause    error
 }
 
@@ -70,8 +70,8 @@ func internalError(cause error) *Error {
 	}
 }
 
-// storeError maps a store failure: ErrNotFound becomes 404 with notFound as
-// the message, ErrConflict becomes 409, anything else is internal.
+// storeError maps a store failure. ErrNotFound becomes 404 with notFound as
+// the message, ErrConflict becomes 409, and anything else is internal.
 func storeError(err error, notFound string) *Error {
 	switch {
 	case errors.Is(err, runtime.ErrNotFound):

@@ -17,8 +17,8 @@ import (
 const (
 	eventQueueSize  = 256              // events buffered per connection
 	eventPageSize   = 500              // events read from the store at once
-	eventPollPeriod = time.Second      // store reads when no live events arrive
-	writeTimeout    = 10 * time.Second // one websocket write
+	eventPollPeriod = time.Second      // interval of store reads, which catch events not sent live
+	writeTimeout    = 10 * time.Second // deadline of one websocket write
 	closeLinger     = 2 * time.Second  // wait for the client's close reply
 )
 

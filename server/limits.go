@@ -55,7 +55,7 @@ func tooLarge(what string, limit int64) *Error {
 		"%s exceeds the limit of %s", what, formatSize(limit))
 }
 
-// formatSize writes a byte count in MiB or KiB when it divides evenly.
+// formatSize formats a byte count as MiB or KiB when it divides evenly.
 func formatSize(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:

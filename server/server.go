@@ -61,7 +61,7 @@ type Catalog interface {
 	List() []actions.Action
 }
 
-// Config configures a Server. Store, Engine and Actions are required; every
+// Config configures a Server. Store, Engine and Actions are required. Every
 // other zero value takes the default its comment gives.
 type Config struct {
 	Store   Store

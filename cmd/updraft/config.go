@@ -12,7 +12,7 @@ import (
 )
 
 // config is everything `updraft serve` reads from flags and the
-// environment. Zero values take the defaults that serveFlags sets.
+// environment. parseServeFlags sets the defaults.
 type config struct {
 	Addr      string // listen address, such as "127.0.0.1:8080"
 	DataDir   string // embedded database, lock file and compilation cache
@@ -28,7 +28,7 @@ type config struct {
 
 	LogLevel      slog.Level
 	LogFormat     string        // "json" or "text"
-	LogOutput     io.Writer     // where logs go; nil means stderr
+	LogOutput     io.Writer     // log destination; nil means stderr
 	ShutdownGrace time.Duration // how long running steps may finish on shutdown
 }
 
