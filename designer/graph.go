@@ -33,11 +33,11 @@ func (p *Playbook) Incoming(nodeID string) []Edge {
 }
 
 // Ancestors returns the ids of the nodes whose steps finish before the
-// node's step starts, which are the steps its expressions may read: every
-// node from which a path of edges leads to the node and, for a node in a
-// loop body, the ancestors of each enclosing loop. The enclosing loops and
-// the bodies of other loops are not included. The node itself is included
-// only when it lies on a cycle.
+// node's step starts, which are the steps its expressions may read. They
+// are the nodes from which a path of edges leads to the node and, for a
+// node in a loop body, the ancestors of each enclosing loop. The enclosing
+// loops and the bodies of other loops are not included. The node itself
+// is included only when it lies on a cycle.
 func (p *Playbook) Ancestors(nodeID string) map[string]bool {
 	incoming := make(map[string][]string)
 	for _, e := range p.Edges {

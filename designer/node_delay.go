@@ -5,7 +5,7 @@ import "time"
 // DelaySettings are the settings of a delay node; exactly one field is
 // set. Duration is a Go duration such as "5m", or an expression that
 // yields one. Until is an RFC 3339 time, or an expression that yields an
-// RFC 3339 string or a time; a time in the past does not wait.
+// RFC 3339 string or a time. A time in the past does not wait.
 type DelaySettings struct {
 	Duration string `json:"duration,omitempty"`
 	Until    string `json:"until,omitempty"`

@@ -16,8 +16,8 @@ const (
 // that may run at once, 1 to MaxLoopConcurrency; 0 means
 // DefaultLoopConcurrency. Result is evaluated like a transform value after
 // each iteration's body ends, with item, index and the body's steps of
-// that iteration in scope; when it is nil, an iteration's result is the
-// output of the body step that finished last. The loop's output is
+// that iteration in scope. When Result is nil, an iteration's result is
+// the output of the body step that finished last. The loop's output is
 // {"results": [one result per item, in the order of items], "count": n}.
 type LoopSettings struct {
 	Items       any `json:"items"`
@@ -82,7 +82,7 @@ func checkLoopItems(c *nodeCheck, items any) {
 	}
 }
 
-// resultCheck returns a check of the loop's result field, which sees
+// resultCheck returns a check of the loop's result field, which may read
 // item, index, the steps of the loop's body and the loop's ancestors.
 func (c *nodeCheck) resultCheck() *nodeCheck {
 	scope := maps.Clone(c.playbook.Ancestors(c.node.ID))

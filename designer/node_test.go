@@ -298,7 +298,7 @@ func TestPorts_NewNodeTypes(t *testing.T) {
 }
 
 // TestValidate_OnErrorRoute checks that every node type that can fail
-// gets the error port with on_error "route", and the others reject it.
+// gets the error port with on_error "route", and no other type does.
 func TestValidate_OnErrorRoute(t *testing.T) {
 	for _, typ := range NodeTypes() {
 		t.Run(typ, func(t *testing.T) {
