@@ -105,10 +105,10 @@ func (rs *runState) execute(stored []Step) {
 	rs.finish()
 }
 
-// begin decodes the run payloads and marks the run running.
+// begin counts each node's incoming edges, decodes the run payloads and
+// marks the run running.
 func (rs *runState) begin() error {
-	for i := range rs.g.order {
-		id := rs.g.order[i]
+	for _, id := range rs.g.order {
 		rs.unresolved[id] = len(rs.g.incoming[id])
 	}
 	rs.taken[rs.run.TriggerNode] = 1

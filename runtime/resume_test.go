@@ -13,9 +13,9 @@ import (
 )
 
 // deadRun stores the state a process leaves behind when it dies while
-// node "enrich" runs: the run running, the trigger step succeeded, the
-// enrich step running, and four events.
-func deadRun(t *testing.T, pb *designer.Playbook) *runtime.Run {
+// node "enrich" runs or waits for a retry: the run running, the trigger
+// step succeeded, the enrich step in status enrich, and four events.
+func deadRun(t *testing.T, pb *designer.Playbook, enrich runtime.StepStatus) *runtime.Run {
 	t.Helper()
 	ctx := t.Context()
 	if err := testStore.InsertPlaybookVersion(ctx, pb); err != nil {
@@ -40,7 +40,7 @@ func deadRun(t *testing.T, pb *designer.Playbook) *runtime.Run {
 	steps := []runtime.Step{
 		{ID: run.ID + "/start", RunID: run.ID, NodeID: "start", Status: runtime.StepSucceeded,
 			Attempt: 1, Port: designer.PortSuccess, Output: run.Trigger, StartedAt: &now, EndedAt: &now},
-		{ID: run.ID + "/enrich", RunID: run.ID, NodeID: "enrich", Status: runtime.StepRunning,
+		{ID: run.ID + "/enrich", RunID: run.ID, NodeID: "enrich", Status: enrich,
 			Attempt: 1, StartedAt: &now},
 	}
 	for i := range steps {
@@ -65,6 +65,7 @@ func TestEngine_ResumeInterruptedRun(t *testing.T) {
 	tests := []struct {
 		name    string
 		enrich  func(n *designer.Node)
+		stored  runtime.StepStatus // status of the enrich step left behind
 		run     runtime.RunStatus
 		steps   map[string]runtime.StepStatus
 		code    string // error code of the enrich step
@@ -93,6 +94,14 @@ func TestEngine_ResumeInterruptedRun(t *testing.T) {
 			steps:   map[string]runtime.StepStatus{"enrich": succeeded, "report": succeeded},
 			attempt: 2,
 		},
+		{
+			name:    "runs pending attempt",
+			enrich:  func(n *designer.Node) { n.Retry = &designer.RetryPolicy{Attempts: 2} },
+			stored:  runtime.StepPending,
+			run:     runtime.RunSucceeded,
+			steps:   map[string]runtime.StepStatus{"enrich": succeeded, "report": succeeded},
+			attempt: 1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,7 +115,11 @@ func TestEngine_ResumeInterruptedRun(t *testing.T) {
 				edge("start", designer.PortSuccess, "enrich"),
 				edge("enrich", designer.PortSuccess, "report"),
 			)
-			dead := deadRun(t, pb)
+			stored := tt.stored
+			if stored == "" {
+				stored = runtime.StepRunning
+			}
+			dead := deadRun(t, pb, stored)
 			e := newEngine(t, runtime.Config{})
 
 			resume(t, e, dead.ID)

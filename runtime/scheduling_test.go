@@ -387,3 +387,27 @@ func TestEngine_RunLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestEngine_RunIDs(t *testing.T) {
+	e := newEngine(t, runtime.Config{})
+	pb := newPlaybook(t, []designer.Node{trigger(t)})
+
+	var ids []string
+	for range 3 {
+		r := startRun(t, e, pb, `{}`)
+		ids = append(ids, r.run.ID)
+		time.Sleep(2 * time.Millisecond) // ids sort by millisecond
+	}
+
+	for i, id := range ids {
+		if len(id) != 26 {
+			t.Errorf("run id %q has %d characters, want 26", id, len(id))
+		}
+		if strings.Trim(id, "0123456789abcdefghijklmnopqrstuv") != "" {
+			t.Errorf("run id %q has characters outside 0-9 and a-v", id)
+		}
+		if i > 0 && id <= ids[i-1] {
+			t.Errorf("run id %q sorts before the earlier %q", id, ids[i-1])
+		}
+	}
+}

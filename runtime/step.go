@@ -56,6 +56,9 @@ func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int)
 
 		rs.settle(node, step, &res)
 		delay, retry := rs.retryDelay(node, step)
+		if retry {
+			step.Port = ""
+		}
 		if err := rs.saveFinished(step, logs, delay, retry); err != nil {
 			return stepResult{nodeID: node.ID, storeErr: err}
 		}
