@@ -1,5 +1,6 @@
-// Package builtin embeds the bundled action modules that the build tool
-// in ./build writes to dist.
+// Package builtin embeds the bundled actions that the build tool in
+// ./build writes to dist: one module, bundle.wasm, that serves every
+// bundled action, and one manifest per action.
 package builtin
 
 import (
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/updraftsoar/updraft/actions"
@@ -20,7 +22,11 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
-// Bundle is one bundled action: its manifest and module.
+// moduleFile is the module in dist that serves every bundled action.
+const moduleFile = "bundle.wasm"
+
+// Bundle is one bundled action: its manifest and module. Every Bundle
+// that Load returns shares the same Module and SHA256.
 type Bundle struct {
 	Manifest actions.Manifest
 	Module   []byte
@@ -42,41 +48,44 @@ func Load() ([]Bundle, error) {
 }
 
 func load(fsys fs.FS, dir string) ([]Bundle, error) {
+	module, err := fs.ReadFile(fsys, path.Join(dir, moduleFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotBuilt
+	}
+	if err != nil {
+		return nil, fmt.Errorf("builtin: %w", err)
+	}
+	sum := sha256.Sum256(module)
+	hexSum := hex.EncodeToString(sum[:])
+
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("builtin: %w", err)
 	}
 	var bundles []Bundle
 	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".wasm")
-		if !ok || e.IsDir() {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		b, err := loadBundle(fsys, dir, name)
+		m, err := readManifest(fsys, path.Join(dir, e.Name()))
 		if err != nil {
-			return nil, fmt.Errorf("builtin: %s: %w", name, err)
+			return nil, fmt.Errorf("builtin: %s: %w", e.Name(), err)
 		}
-		bundles = append(bundles, b)
+		bundles = append(bundles, Bundle{Manifest: *m, Module: module, SHA256: hexSum})
 	}
 	if len(bundles) == 0 {
-		return nil, ErrNotBuilt
+		return nil, fmt.Errorf("builtin: %s has no manifest beside %s", dir, moduleFile)
 	}
+	sort.Slice(bundles, func(i, j int) bool {
+		return bundles[i].Manifest.Name < bundles[j].Manifest.Name
+	})
 	return bundles, nil
 }
 
-func loadBundle(fsys fs.FS, dir, name string) (Bundle, error) {
-	module, err := fs.ReadFile(fsys, path.Join(dir, name+".wasm"))
+func readManifest(fsys fs.FS, file string) (*actions.Manifest, error) {
+	raw, err := fs.ReadFile(fsys, file)
 	if err != nil {
-		return Bundle{}, err
+		return nil, err
 	}
-	raw, err := fs.ReadFile(fsys, path.Join(dir, name+".json"))
-	if err != nil {
-		return Bundle{}, err
-	}
-	m, err := actions.ParseManifest(raw)
-	if err != nil {
-		return Bundle{}, err
-	}
-	sum := sha256.Sum256(module)
-	return Bundle{Manifest: *m, Module: module, SHA256: hex.EncodeToString(sum[:])}, nil
+	return actions.ParseManifest(raw)
 }

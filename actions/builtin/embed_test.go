@@ -2,21 +2,59 @@ package builtin
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
 
-const manifest = `{
-	"abi": "v1", "name": "test.echo", "version": "1.0.0", "title": "Echo",
+func testManifest(name string) []byte {
+	return []byte(`{
+	"abi": "v1", "name": "` + name + `", "version": "1.0.0", "title": "Echo",
 	"input_schema": {}, "output_schema": {}, "capabilities": {}, "limits": {}, "side_effects": false
-}`
+}`)
+}
 
-func TestLoad(t *testing.T) {
+func TestLoad_SharesOneModule(t *testing.T) {
+	fsys := fstest.MapFS{
+		"dist/.gitkeep":     {},
+		"dist/bundle.wasm":  {Data: []byte("abc")},
+		"dist/test.b.json":  {Data: testManifest("test.b")},
+		"dist/test.a.json":  {Data: testManifest("test.a")},
+		"dist/notes/x.json": {Data: []byte("not read")},
+	}
+	const wantSHA = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+	bundles, err := load(fsys, "dist")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var names []string
+	for _, b := range bundles {
+		names = append(names, b.Manifest.Name)
+		a := b.Action()
+		if a.SHA256 != wantSHA {
+			t.Errorf("%s: SHA256 = %s, want %s", b.Manifest.Name, a.SHA256, wantSHA)
+		}
+		if !a.Builtin {
+			t.Errorf("%s: Builtin = false, want true", b.Manifest.Name)
+		}
+		if string(b.Module) != "abc" {
+			t.Errorf("%s: Module = %q, want \"abc\"", b.Manifest.Name, b.Module)
+		}
+	}
+	if want := []string{"test.a", "test.b"}; !slices.Equal(names, want) {
+		t.Errorf("names = %v, want %v", names, want)
+	}
+}
+
+func TestLoad_Errors(t *testing.T) {
 	tests := []struct {
 		name    string
 		fsys    fstest.MapFS
 		wantErr error
-		wantSHA string
+		wantMsg string
 	}{
 		{
 			name:    "empty dist",
@@ -24,42 +62,37 @@ func TestLoad(t *testing.T) {
 			wantErr: ErrNotBuilt,
 		},
 		{
-			name: "one module",
+			name:    "manifests without module",
+			fsys:    fstest.MapFS{"dist/test.a.json": {Data: testManifest("test.a")}},
+			wantErr: ErrNotBuilt,
+		},
+		{
+			name:    "module without manifest",
+			fsys:    fstest.MapFS{"dist/bundle.wasm": {Data: []byte("abc")}},
+			wantMsg: "builtin: dist has no manifest beside bundle.wasm",
+		},
+		{
+			name: "invalid manifest",
 			fsys: fstest.MapFS{
-				"dist/.gitkeep":       {},
-				"dist/test.echo.wasm": {Data: []byte("abc")},
-				"dist/test.echo.json": {Data: []byte(manifest)},
+				"dist/bundle.wasm": {Data: []byte("abc")},
+				"dist/test.a.json": {Data: []byte(`{"abi":"v1"}`)},
 			},
-			wantSHA: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+			wantMsg: "builtin: test.a.json: ",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bundles, err := load(tt.fsys, "dist")
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("load = %v, want %v", err, tt.wantErr)
-				}
-				return
+			_, err := load(tt.fsys, "dist")
+			if err == nil {
+				t.Fatal("load succeeded")
 			}
-			if err != nil {
-				t.Fatal(err)
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("load = %v, want %v", err, tt.wantErr)
 			}
-			if len(bundles) != 1 {
-				t.Fatalf("load returned %d bundles, want 1", len(bundles))
-			}
-			a := bundles[0].Action()
-			if a.SHA256 != tt.wantSHA || !a.Builtin || a.Manifest.Name != "test.echo" {
-				t.Errorf("Action = %+v", a)
+			if tt.wantMsg != "" && !strings.HasPrefix(err.Error(), tt.wantMsg) {
+				t.Errorf("load = %q, want prefix %q", err, tt.wantMsg)
 			}
 		})
-	}
-}
-
-func TestLoad_MissingManifest(t *testing.T) {
-	fsys := fstest.MapFS{"dist/test.echo.wasm": {Data: []byte("abc")}}
-	if _, err := load(fsys, "dist"); err == nil {
-		t.Error("load succeeded without a manifest")
 	}
 }
 
@@ -74,6 +107,10 @@ func TestLoad_Embedded(t *testing.T) {
 	for _, b := range bundles {
 		if err := b.Manifest.Validate(); err != nil {
 			t.Errorf("%s: %v", b.Manifest.Name, err)
+		}
+		if b.SHA256 != bundles[0].SHA256 {
+			t.Errorf("%s: SHA256 %s differs from %s of %s",
+				b.Manifest.Name, b.SHA256, bundles[0].SHA256, bundles[0].Manifest.Name)
 		}
 	}
 }

@@ -1,7 +1,7 @@
-// Command build compiles each bundled action under -src (a directory with
-// a manifest.json and a main package) for GOOS=wasip1 GOARCH=wasm and
-// writes <name>.wasm and <name>.json to -out, where <name> is the
-// manifest's action name.
+// Command build compiles the bundle command under -src for GOOS=wasip1
+// GOARCH=wasm into <out>/bundle.wasm, the one module of every bundled
+// action, and copies the manifest.json of each subdirectory of -src to
+// <out>/<name>.json, where <name> is the manifest's action name.
 //
 //	go run ./actions/builtin/build -out actions/builtin/dist
 package main
@@ -19,9 +19,14 @@ import (
 	"github.com/updraftsoar/updraft/actions"
 )
 
+// moduleFile is the name of the module that the build writes.
+const moduleFile = "bundle.wasm"
+
 func main() {
-	src := flag.String("src", "actions/builtin", "directory holding one subdirectory per bundled action")
-	out := flag.String("out", "actions/builtin/dist", "directory to write <name>.wasm and <name>.json to")
+	src := flag.String("src", "actions/builtin",
+		"directory holding the bundle command and one subdirectory per bundled action")
+	out := flag.String("out", "actions/builtin/dist",
+		"directory to write bundle.wasm and <name>.json to")
 	flag.Parse()
 	if err := build(*src, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "build:", err)
@@ -29,12 +34,18 @@ func main() {
 	}
 }
 
+// manifestFile is one action's manifest as read from its directory.
+type manifestFile struct {
+	name string // the action name
+	raw  []byte
+}
+
 func build(src, out string) error {
-	dirs, err := actionDirs(src)
+	manifests, err := readManifests(src)
 	if err != nil {
 		return err
 	}
-	if len(dirs) == 0 {
+	if len(manifests) == 0 {
 		return fmt.Errorf("no directory with a manifest.json under %s", src)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -43,28 +54,47 @@ func build(src, out string) error {
 	if err := removeBuilt(out); err != nil {
 		return err
 	}
-	for _, dir := range dirs {
-		if err := buildAction(dir, out); err != nil {
-			return fmt.Errorf("%s: %w", dir, err)
+
+	if err := buildModule(filepath.Join(src, "bundle"), filepath.Join(out, moduleFile)); err != nil {
+		return err
+	}
+	for _, m := range manifests {
+		if err := writeManifest(m, out); err != nil {
+			return fmt.Errorf("action %s: %w", m.name, err)
 		}
 	}
 	return nil
 }
 
-// actionDirs returns the subdirectories of src that hold a manifest.json.
-func actionDirs(src string) ([]string, error) {
+// readManifests parses the manifest.json of each subdirectory of src and
+// rejects two manifests with the same action name.
+func readManifests(src string) ([]manifestFile, error) {
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return nil, err
 	}
-	var dirs []string
+	var manifests []manifestFile
+	dirOf := map[string]string{}
 	for _, e := range entries {
-		dir := filepath.Join(src, e.Name())
-		if _, err := os.Stat(filepath.Join(dir, "manifest.json")); e.IsDir() && err == nil {
-			dirs = append(dirs, dir)
+		path := filepath.Join(src, e.Name(), "manifest.json")
+		raw, err := os.ReadFile(path)
+		if !e.IsDir() || os.IsNotExist(err) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		m, err := actions.ParseManifest(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if dir, ok := dirOf[m.Name]; ok {
+			return nil, fmt.Errorf("%s: action %q is also declared in %s", path, m.Name, dir)
+		}
+		dirOf[m.Name] = e.Name()
+		manifests = append(manifests, manifestFile{name: m.Name, raw: raw})
 	}
-	return dirs, nil
+	return manifests, nil
 }
 
 // removeBuilt deletes modules and manifests of an earlier build, so that
@@ -84,16 +114,9 @@ func removeBuilt(out string) error {
 	return nil
 }
 
-func buildAction(dir, out string) error {
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		return err
-	}
-	m, err := actions.ParseManifest(raw)
-	if err != nil {
-		return err
-	}
-	absOut, err := filepath.Abs(filepath.Join(out, m.Name+".wasm"))
+// buildModule compiles the main package in dir to the file out.
+func buildModule(dir, out string) error {
+	absOut, err := filepath.Abs(out)
 	if err != nil {
 		return err
 	}
@@ -106,13 +129,16 @@ func buildAction(dir, out string) error {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("go build %s: %w: %s", dir, err, strings.TrimSpace(stderr.String()))
 	}
+	return nil
+}
 
+func writeManifest(m manifestFile, out string) error {
 	var manifest bytes.Buffer
-	if err := json.Indent(&manifest, raw, "", "  "); err != nil {
+	if err := json.Indent(&manifest, m.raw, "", "  "); err != nil {
 		return err
 	}
 	manifest.WriteByte('\n')
-	return os.WriteFile(filepath.Join(out, m.Name+".json"), manifest.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(out, m.name+".json"), manifest.Bytes(), 0o644)
 }

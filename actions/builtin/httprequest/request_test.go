@@ -1,4 +1,4 @@
-package main
+package httprequest
 
 import (
 	"encoding/json"

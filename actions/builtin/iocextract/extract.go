@@ -1,4 +1,4 @@
-package main
+package iocextract
 
 import (
 	"net/netip"
@@ -17,8 +17,8 @@ type Indicator struct {
 	Value string `json:"value"`
 }
 
-// Result is the output of ioc.extract.
-type Result struct {
+// Output is the output of ioc.extract.
+type Output struct {
 	Indicators []Indicator    `json:"indicators"`
 	Counts     map[string]int `json:"counts"`
 }
@@ -57,7 +57,7 @@ func Refang(text string) string {
 // does not matter, deduplicated and sorted by type and then by first
 // appearance. Domains inside URLs and email addresses are reported as
 // domains too.
-func Extract(text string) Result {
+func Extract(text string) Output {
 	text = Refang(text)
 	c := newCollector()
 	for _, u := range urlRE.FindAllString(text, -1) {
@@ -171,8 +171,8 @@ func (c *collector) addHashes(text string) {
 	}
 }
 
-func (c *collector) result() Result {
-	r := Result{Indicators: []Indicator{}, Counts: map[string]int{}}
+func (c *collector) result() Output {
+	r := Output{Indicators: []Indicator{}, Counts: map[string]int{}}
 	for _, typ := range indicatorTypes {
 		for _, v := range c.byType[typ] {
 			r.Indicators = append(r.Indicators, Indicator{Type: typ, Value: v})

@@ -1,4 +1,4 @@
-package main
+package iocextract
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package main
+package listmatch
 
 import (
 	"encoding/json"
@@ -45,8 +45,8 @@ type Match struct {
 	Entry string `json:"entry"`
 }
 
-// Result is the output of list.match.
-type Result struct {
+// Output is the output of list.match.
+type Output struct {
 	Matches []Match `json:"matches"`
 	Matched bool    `json:"matched"`
 	Count   int     `json:"count"`
@@ -87,9 +87,9 @@ func newList(entries []string) *list {
 // input order. Comparison ignores case except in URL paths. IP addresses
 // also match CIDR entries, and with subdomains a domain matches the
 // entries of its parent domains.
-func MatchList(in Input) Result {
+func MatchList(in Input) Output {
 	l := newList(in.List)
-	r := Result{Matches: []Match{}}
+	r := Output{Matches: []Match{}}
 	seen := map[string]bool{}
 	for _, ind := range in.Indicators {
 		value := strings.TrimSpace(ind.Value)

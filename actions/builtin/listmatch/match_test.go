@@ -1,4 +1,4 @@
-package main
+package listmatch
 
 import (
 	"encoding/json"

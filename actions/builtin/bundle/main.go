@@ -1,0 +1,12 @@
+// Command bundle is the one WebAssembly module that serves every bundled
+// action. The build tool compiles it once into bundle.wasm, and each
+// action's manifest names one of the functions registered here.
+package main
+
+import "github.com/updraftsoar/updraft/actions/sdk"
+
+func main() {
+	registerLocal()
+	registerVendor()
+	sdk.Serve()
+}
