@@ -20,8 +20,9 @@ const (
 	fnRegexFindAll = "regexFindAll"
 )
 
-// exprOptions are the compile options every playbook expression uses.
-// No function here reads files, environment variables or the network.
+// exprOptions are the compile options every playbook expression uses. No
+// function reads files, environment variables or the network: date and
+// timezone replace expr-lang's, which load zones from the system.
 func exprOptions() []expr.Option {
 	opts := []expr.Option{
 		expr.Env(scope{}),
@@ -59,6 +60,8 @@ var analystFunctions = []exprFunction{
 	{"formatTime", formatTime, []any{new(func(any, any) string)}},
 	{"addDuration", addDuration, []any{new(func(any, any) any)}},
 	{"since", since, []any{new(func(any) any)}},
+	{"date", dateFunc, []any{new(func(any) any), new(func(any, any) any), new(func(any, any, any) any)}},
+	{"timezone", timezoneFunc, []any{new(func(any) any)}},
 	{"cidrContains", cidrContains, []any{new(func(any, any) bool)}},
 	{"isPrivateIP", isPrivateIP, []any{new(func(any) bool)}},
 }

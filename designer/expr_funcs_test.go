@@ -88,6 +88,11 @@ func TestExprFunctions(t *testing.T) {
 			"2026-12-03T11:00:00Z"},
 		{"since past", `since("2020-01-01T00:00:00Z") > duration("24h")`, true},
 		{"since future", `since(addDuration(now(), "1h")) < duration("0s")`, true},
+		{"date one argument", `formatTime(date("2026-12-03T10:00:00+01:00"), "rfc3339")`, "2026-12-03T09:00:00Z"},
+		{"date layout", `formatTime(date("03.12.2026", "02.01.2006"), "rfc3339")`, "2026-12-03T00:00:00Z"},
+		{"date layout and offset", `formatTime(date("2026-12-03 10:00", "2006-01-02 15:04", "+09:00"), "rfc3339")`,
+			"2026-12-03T01:00:00Z"},
+		{"timezone offset", `date("2026-12-03T10:00:00Z").In(timezone("-05:00")).Hour()`, 5},
 		{"cidrContains", `cidrContains("10.0.0.0/8", trigger.alerts[0].source.ip)`, true},
 		{"cidrContains outside", `cidrContains("192.168.0.0/16", "203.0.113.9")`, false},
 		{"cidrContains IPv6", `cidrContains("2001:db8::/32", "2001:db8::1")`, true},
@@ -153,6 +158,9 @@ func TestExprFunctions_RuntimeErrors(t *testing.T) {
 		{`unique(trigger.when)`, `unique: argument must be a list, got string "yesterday"`},
 		{`base64Decode("%%%")`, `base64Decode: invalid base64 "%%%"`},
 		{`get(trigger, "a[b]")`, `get: invalid path "a[b]": index "b" is not a whole number`},
+		{`timezone("Europe/Berlin")`, `timezone: zone "Europe/Berlin" is not supported; write "UTC" or an offset`},
+		{`date("2026", "2006", "America/New_York")`, `date: zone "America/New_York" is not supported`},
+		{`date(trigger.when, "2006-01-02")`, `date: cannot read "yesterday" with layout "2006-01-02"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -182,6 +190,7 @@ func TestExprFunctions_CompileErrors(t *testing.T) {
 		{`regexFindAll(trigger.body, "` + long + `")`, "regular expression has 1001 characters; the maximum is 1000"},
 		{`get(trigger)`, "not enough arguments"},
 		{`cidrContains("10.0.0.0/8")`, "not enough arguments"},
+		{`now().Local()`, "method Local is not available"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

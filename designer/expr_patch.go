@@ -43,6 +43,7 @@ func (p *accessPatcher) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.MemberNode:
 		if n.Method {
+			p.checkMethod(n)
 			return
 		}
 		p.recordStepRef(n)
@@ -87,6 +88,15 @@ func (p *accessPatcher) visitCall(n *ast.CallNode) {
 		if len(n.Arguments) == 2 {
 			p.checkPattern(n.Arguments[1])
 		}
+	}
+}
+
+// checkMethod rejects the time method Local, because the local zone is
+// read from the TZ environment variable and the system's files.
+func (p *accessPatcher) checkMethod(n *ast.MemberNode) {
+	if s, ok := n.Property.(*ast.StringNode); ok && s.Value == "Local" && p.err == nil {
+		p.err = &ExprError{Offset: s.Location().From,
+			Message: "method Local is not available; times are in UTC, and .In(timezone(\"+09:00\")) sets an offset"}
 	}
 }
 
