@@ -75,6 +75,10 @@ function Editor({ playbookId }: { playbookId: string }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [status, setStatus] = useState<Status>({ kind: "idle" });
   const [runOpen, setRunOpen] = useState(false);
+  // fitOnLoad is set once the playbook is loaded. The canvas fits the view
+  // only to a loaded graph, so the first node dropped on an empty canvas
+  // stays where it was dropped.
+  const [fitOnLoad, setFitOnLoad] = useState<boolean | null>(null);
   const { actions, error: actionsError, loading: actionsLoading } = useActions();
   const actionItems = useMemo(() => actionPaletteItems(actions), [actions]);
   const actionsByRef = useMemo(
@@ -85,10 +89,14 @@ function Editor({ playbookId }: { playbookId: string }) {
   useEffect(() => {
     if (!playbookId) {
       useEditor.getState().load({ name: "", nodes: [], edges: [] });
+      setFitOnLoad(false);
       return;
     }
     getPlaybook(playbookId)
-      .then((pb) => useEditor.getState().load(pb))
+      .then((pb) => {
+        useEditor.getState().load(pb);
+        setFitOnLoad(pb.nodes.length > 0);
+      })
       .catch((e: Error) => setLoadError(e.message));
   }, [playbookId]);
 
@@ -172,20 +180,17 @@ function Editor({ playbookId }: { playbookId: string }) {
     }
   }
 
+  const webhooks = store.base?.webhooks;
   const webhookURL = useCallback(
-    (nodeId: string) => {
-      const id = useEditor.getState().playbookId;
-      if (!id) return null;
-      // TODO: the webhook path is assumed; take it from the API once the
-      // playbook response carries each webhook trigger's URL.
-      return `${location.origin}/hooks/${encodeURIComponent(id)}/${encodeURIComponent(nodeId)}`;
-    },
-    [],
+    (nodeId: string) => webhooks?.find((w) => w.node_id === nodeId)?.url ?? null,
+    [webhooks],
   );
 
   if (loadError) {
     return <p className="error" role="alert">{t("editor.load_failed", { message: loadError })}</p>;
   }
+
+  if (fitOnLoad === null) return <p className="loading">{t("editor.loading")}</p>;
 
   const trigger = manualTrigger(store.nodes);
   return (
@@ -245,7 +250,7 @@ function Editor({ playbookId }: { playbookId: string }) {
               if (id !== useEditor.getState().selectedId) store.select(id);
             }}
             deleteKeyCode={["Backspace", "Delete"]}
-            fitView
+            fitView={fitOnLoad}
             fitViewOptions={{ maxZoom: 1 }}
           >
             <Background />
@@ -258,7 +263,6 @@ function Editor({ playbookId }: { playbookId: string }) {
       {runOpen && trigger && (
         <RunDialog
           playbookId={store.playbookId}
-          triggerNode={trigger}
           inputsSchema={store.base?.inputs}
           onClose={() => setRunOpen(false)}
         />
@@ -274,26 +278,50 @@ type StatusProps = {
   onOverwrite: () => void;
 };
 
+// StatusLine shows the save state. Its data-state attribute is "saving",
+// "saved", "error", "conflict", "unsaved" or "idle".
 function StatusLine({ status, dirty, onReload, onOverwrite }: StatusProps) {
   if (status.kind === "conflict") {
     return (
-      <div className="status conflict" role="alert" data-testid="conflict">
+      <div className="status conflict" role="alert" data-testid="save-status" data-state="conflict">
         <span>{t("editor.conflict")}</span>
-        <button type="button" onClick={onReload}>{t("editor.conflict_reload")}</button>
-        <button type="button" onClick={onOverwrite}>{t("editor.conflict_overwrite")}</button>
+        <button type="button" onClick={onReload}>
+          {t("editor.conflict_reload")}
+        </button>
+        <button type="button" onClick={onOverwrite}>
+          {t("editor.conflict_overwrite")}
+        </button>
       </div>
     );
   }
   if (status.kind === "error") {
-    return <span className="status error" role="alert" data-testid="save-status">{status.message}</span>;
+    return (
+      <span className="status error" role="alert" data-testid="save-status" data-state="error">
+        {status.message}
+      </span>
+    );
   }
-  if (dirty) return <span className="status" data-testid="save-status">{t("editor.unsaved")}</span>;
+  if (status.kind === "saving") {
+    return <span className="status" data-testid="save-status" data-state="saving" />;
+  }
+  if (dirty) {
+    return (
+      <span className="status" data-testid="save-status" data-state="unsaved">
+        {t("editor.unsaved")}
+      </span>
+    );
+  }
   if (status.kind === "saved") {
     return (
-      <span className="status ok" data-testid="save-status" data-version={status.version}>
+      <span
+        className="status ok"
+        data-testid="save-status"
+        data-state="saved"
+        data-version={status.version}
+      >
         {t("editor.saved", { version: status.version })}
       </span>
     );
   }
-  return null;
+  return <span className="status" data-testid="save-status" data-state="idle" />;
 }

@@ -10,12 +10,11 @@ import { JsonField } from "./JsonField";
 
 type Props = {
   playbookId: string;
-  triggerNode: string;
   inputsSchema?: Record<string, unknown>;
   onClose: () => void;
 };
 
-export function RunDialog({ playbookId, triggerNode, inputsSchema, onClose }: Props) {
+export function RunDialog({ playbookId, inputsSchema, onClose }: Props) {
   const [inputs, setInputs] = useState<Record<string, unknown>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -25,7 +24,7 @@ export function RunDialog({ playbookId, triggerNode, inputsSchema, onClose }: Pr
     setBusy(true);
     setError(null);
     try {
-      const run = await startRun(playbookId, triggerNode, inputs);
+      const run = await startRun(playbookId, inputs);
       location.assign(`/runs/${encodeURIComponent(run.id)}`);
     } catch (e) {
       setError(t("editor.run_failed", { message: (e as Error).message }));

@@ -47,8 +47,10 @@ function useRunEvents(runId: string, after: number | null, onEvent: (e: RunEvent
         onEvent(event);
         if (event.type === "run.finished") done = true;
       };
-      socket.onclose = () => {
-        if (done) return;
+      socket.onclose = (e) => {
+        // The server closes normally after run.finished, or when the run
+        // ended without one.
+        if (done || e.code === 1000) return;
         setConnected(false);
         timer = setTimeout(connect, delay);
         delay = Math.min(delay * 2, RECONNECT_MAX);
@@ -82,7 +84,8 @@ function RunView({ runId }: { runId: string }) {
       setRun(r);
       setGraph(toFlow(pb));
       setStates(initialStates(r));
-      setAfter(lastSeq(r));
+      // An ended run's steps are final, so only a live run is followed.
+      if (!isEnded(r.status)) setAfter(lastSeq(r));
     })().catch((e: Error) => setError(e.message));
   }, [runId]);
 
@@ -147,6 +150,12 @@ function RunView({ runId }: { runId: string }) {
       </div>
     </div>
   );
+}
+
+const endedStatuses = new Set(["succeeded", "failed", "canceled", "timed_out"]);
+
+function isEnded(status: string): boolean {
+  return endedStatuses.has(status);
 }
 
 function lastSeq(run: Run & { last_seq?: number; seq?: number }): number {

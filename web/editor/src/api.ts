@@ -68,19 +68,19 @@ export function updatePlaybook(id: string, pb: Playbook): Promise<Playbook> {
   return request("PUT", `/api/v1/playbooks/${encodeURIComponent(id)}`, pb);
 }
 
+// startRun starts the latest version of a playbook from its manual trigger.
+// inputs must match the playbook's inputs schema when it declares one.
 export async function startRun(
   playbookId: string,
-  triggerNode: string,
   inputs: Record<string, unknown>,
 ): Promise<{ id: string }> {
-  const res = await request<{ id?: string; run?: { id: string } }>(
+  const res = await request<{ run_id?: string }>(
     "POST",
     `/api/v1/playbooks/${encodeURIComponent(playbookId)}/runs`,
-    { trigger_node: triggerNode, inputs },
+    inputs,
   );
-  const id = res?.id ?? res?.run?.id;
-  if (!id) throw new ApiError(500, "", "run response has no id");
-  return { id };
+  if (!res?.run_id) throw new ApiError(500, "", "the run response has no run_id");
+  return { id: res.run_id };
 }
 
 // getRun fetches a run with its steps. It accepts both the run object with

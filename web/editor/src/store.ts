@@ -134,8 +134,9 @@ export const useEditor = create<EditorState>((set, get) => ({
   toPlaybook: () => {
     const s = get();
     const { nodes, edges } = fromFlow(s.nodes, s.edges);
+    const { webhooks: _webhooks, ...base } = s.base ?? { name: "", nodes: [], edges: [] };
     return {
-      ...(s.base ?? {}),
+      ...base,
       id: s.playbookId || undefined,
       version: s.version || undefined,
       name: s.name,

@@ -30,6 +30,9 @@ export type Playbook = {
   nodes: PlaybookNode[];
   edges: PlaybookEdge[];
   created_at?: string;
+  // webhooks lists the URL of each webhook trigger. The server sends it and
+  // ignores it on save.
+  webhooks?: { node_id: string; url: string }[];
 };
 
 export type NodeType = "trigger" | "action" | "condition" | "transform" | "end";
