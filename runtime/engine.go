@@ -139,6 +139,12 @@ func checkStartRequest(req StartRequest) error {
 	if req.Playbook == nil {
 		return errors.New("start run: playbook is missing")
 	}
+	if len(req.Trigger) > 0 && !json.Valid(req.Trigger) {
+		return fmt.Errorf("playbook %q: trigger body is not valid JSON", req.Playbook.ID)
+	}
+	if len(req.Inputs) > 0 && !json.Valid(req.Inputs) {
+		return fmt.Errorf("playbook %q: inputs are not valid JSON", req.Playbook.ID)
+	}
 	for _, n := range req.Playbook.Nodes {
 		if n.ID != req.TriggerNode {
 			continue
@@ -207,9 +213,9 @@ func (e *Engine) Wait(runID string) <-chan struct{} {
 
 // Cancel stops the run runID. An active run stops its running steps and
 // ends canceled. A run that is unfinished in the store but owned by no
-// engine is marked canceled there. Cancel returns an error wrapping
-// ErrNotFound for an unknown run and ErrConflict for a run that already
-// ended.
+// engine is marked canceled there, with a run.finished event. Cancel
+// returns an error wrapping ErrNotFound for an unknown run and ErrConflict
+// for a run that already ended.
 func (e *Engine) Cancel(ctx context.Context, runID string) error {
 	if rs := e.lookup(runID); rs != nil {
 		rs.cancel(errRunCanceled)
@@ -223,14 +229,31 @@ func (e *Engine) Cancel(ctx context.Context, runID string) error {
 	if run.Status.Ended() {
 		return fmt.Errorf("run %q: already %s: %w", runID, run.Status, ErrConflict)
 	}
+	return e.cancelStored(ctx, run)
+}
+
+// cancelStored marks a run that no engine executes canceled and appends
+// its run.finished event after the last stored one.
+func (e *Engine) cancelStored(ctx context.Context, run *Run) error {
+	lastSeq, err := e.lastSeq(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+
 	now := time.Now().UTC()
 	run.Status = RunCanceled
 	run.Error = errRunCanceled.Error()
 	run.EndedAt = &now
 	if err := e.store.UpdateRun(ctx, run); err != nil {
-		return fmt.Errorf("run %q: update: %w", runID, err)
+		return fmt.Errorf("run %q: update: %w", run.ID, err)
 	}
-	e.log.Info("run canceled", "run_id", runID, "active", false)
+
+	events := newEventLog(run.ID, e.store, lastSeq)
+	data := map[string]any{"status": RunCanceled, "error": run.Error}
+	if err := events.append(ctx, newEvent(EventRunFinished, "", "", data)); err != nil {
+		return err
+	}
+	e.log.Info("run canceled", "run_id", run.ID, "active", false)
 	return nil
 }
 

@@ -189,18 +189,18 @@ func (r finishedRun) wantStatuses(t *testing.T, run runtime.RunStatus,
 }
 
 // wantJSON checks that got and want hold equal JSON values.
-func wantJSON(t *testing.T, what string, got json.RawMessage, want string) {
+func wantJSON(t *testing.T, name string, got json.RawMessage, want string) {
 	t.Helper()
 	var g, w any
 	if err := json.Unmarshal(got, &g); err != nil && len(got) > 0 {
-		t.Fatalf("%s: decode %s: %v", what, got, err)
+		t.Fatalf("%s: decode %s: %v", name, got, err)
 	}
 	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("%s: decode wanted %s: %v", what, want, err)
+		t.Fatalf("%s: decode wanted %s: %v", name, want, err)
 	}
 	gb, _ := json.Marshal(g)
 	wb, _ := json.Marshal(w)
 	if string(gb) != string(wb) {
-		t.Errorf("%s = %s, want %s", what, gb, wb)
+		t.Errorf("%s = %s, want %s", name, gb, wb)
 	}
 }

@@ -18,7 +18,9 @@ const eventPage = 1000
 // in this engine: it keeps completed steps, settles steps left running,
 // continues the event seq after the last stored event and runs what is
 // left. A run that cannot be resumed is logged and skipped, and Resume
-// returns the joined errors after trying every run.
+// returns the joined errors after trying every run. Call it at startup,
+// before Start: a run that ends while Resume lists the store could be
+// taken over a second time.
 //
 // TODO: Resume takes no lease on a run, so two processes sharing one
 // database would both take over the same unfinished runs.

@@ -239,6 +239,10 @@ func TestEngine_Cancel(t *testing.T) {
 			t.Errorf("run status = %q, ended at %v, want canceled with an end time",
 				got.Status, got.EndedAt)
 		}
+		events := loadRun(t, run.ID).events
+		if len(events) != 1 || events[0].Type != runtime.EventRunFinished || events[0].Seq != 1 {
+			t.Errorf("events = %+v, want one run.finished with seq 1", events)
+		}
 	})
 }
 

@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -383,6 +384,52 @@ func TestEngine_RunLimits(t *testing.T) {
 			}
 			if _, ok := r.steps["two"]; ok {
 				t.Errorf("step two exists, want the run to stop before it")
+			}
+		})
+	}
+}
+
+func TestEngine_StartRejectsRequest(t *testing.T) {
+	pb := newPlaybook(t, []designer.Node{
+		trigger(t),
+		transform(t, "work", map[string]any{"n": 1}),
+	}, edge("start", designer.PortSuccess, "work"))
+	tests := []struct {
+		name string
+		req  runtime.StartRequest
+		want string
+	}{
+		{
+			name: "no playbook",
+			req:  runtime.StartRequest{TriggerNode: "start"},
+			want: "start run: playbook is missing",
+		},
+		{
+			name: "unknown trigger",
+			req:  runtime.StartRequest{Playbook: pb, TriggerNode: "hook"},
+			want: `playbook "` + pb.ID + `": trigger node "hook" not found`,
+		},
+		{
+			name: "not a trigger",
+			req:  runtime.StartRequest{Playbook: pb, TriggerNode: "work"},
+			want: `playbook "` + pb.ID + `": node "work": type "transform" is not a trigger`,
+		},
+		{
+			name: "invalid trigger body",
+			req: runtime.StartRequest{Playbook: pb, TriggerNode: "start",
+				Trigger: json.RawMessage(`{"ip":`)},
+			want: `playbook "` + pb.ID + `": trigger body is not valid JSON`,
+		},
+	}
+	e := newEngine(t, runtime.Config{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run, err := e.Start(t.Context(), tt.req)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("start error = %v, want %q", err, tt.want)
+			}
+			if run != nil {
+				t.Errorf("start returned run %q, want none", run.ID)
 			}
 		})
 	}
