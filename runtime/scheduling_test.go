@@ -458,3 +458,54 @@ func TestEngine_RunIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestEngine_MaxParallelBoundsSteps(t *testing.T) {
+	nodes := []designer.Node{trigger(t)}
+	var edges []designer.Edge
+	for _, id := range []string{"a", "b", "c", "d"} {
+		nodes = append(nodes, transform(t, id, map[string]any{"id": id}))
+		edges = append(edges, edge("start", designer.PortSuccess, id))
+	}
+	pb := newPlaybook(t, nodes, edges...)
+	e := newEngine(t, runtime.Config{MaxParallel: 1})
+
+	r := startRun(t, e, pb, `{}`)
+
+	r.wantStatuses(t, runtime.RunSucceeded, map[string]runtime.StepStatus{
+		"a": succeeded, "b": succeeded, "c": succeeded, "d": succeeded,
+	})
+	running := 0
+	for _, ev := range r.events {
+		switch ev.Type {
+		case runtime.EventStepStarted:
+			running++
+		case runtime.EventStepFinished:
+			running--
+		}
+		if running > 1 {
+			t.Fatalf("event %d (%s of %q): %d steps running, want at most 1",
+				ev.Seq, ev.Type, ev.NodeID, running)
+		}
+	}
+}
+
+func TestEngine_OtherTriggerSkipped(t *testing.T) {
+	manual := node(t, "form", designer.NodeTrigger,
+		designer.TriggerSettings{Kind: designer.TriggerManual})
+	pb := newPlaybook(t, []designer.Node{
+		trigger(t),
+		manual,
+		transform(t, "triage", map[string]any{"ip": "${{ steps.start.output.ip }}"}),
+	},
+		edge("start", designer.PortSuccess, "triage"),
+		edge("form", designer.PortSuccess, "triage"),
+	)
+	e := newEngine(t, runtime.Config{})
+
+	r := startRun(t, e, pb, `{"ip": "192.0.2.10"}`)
+
+	r.wantStatuses(t, runtime.RunSucceeded, map[string]runtime.StepStatus{
+		"start": succeeded, "form": skipped, "triage": succeeded,
+	})
+	wantJSON(t, "triage output", r.steps["triage"].Output, `{"ip": "192.0.2.10"}`)
+}
