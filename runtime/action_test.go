@@ -378,3 +378,58 @@ func TestEngine_ShutdownThenResume(t *testing.T) {
 	wantJSON(t, "report output", r.steps["report"].Output, `{"code": "interrupted"}`)
 	wantGapFree(t, r.events)
 }
+
+// waitRetryPlanned returns once an attempt of nodeID failed and a retry
+// is planned.
+func waitRetryPlanned(t *testing.T, events <-chan runtime.Event, nodeID string) {
+	t.Helper()
+	for ev := range events {
+		if ev.Type == runtime.EventStepFinished && ev.NodeID == nodeID &&
+			strings.Contains(string(ev.Data), `"retry_in_ms"`) {
+			return
+		}
+	}
+	t.Fatalf("events ended before a retry of %q was planned", nodeID)
+}
+
+func TestEngine_ShutdownDuringRetryWait(t *testing.T) {
+	st := newGatedStore()
+	e := runtime.New(runtime.Config{Store: st, Invoker: invoker(t)})
+	lookup := action(t, "lookup", "flaky")
+	lookup.Retry = &designer.RetryPolicy{Attempts: 2, InitialDelay: "1h"}
+	pb := newPlaybook(t, []designer.Node{trigger(t), lookup},
+		edge("start", designer.PortSuccess, "lookup"))
+	if err := testStore.InsertPlaybookVersion(t.Context(), pb); err != nil {
+		t.Fatalf("insert playbook: %v", err)
+	}
+
+	run, err := e.Start(t.Context(), runtime.StartRequest{Playbook: pb, TriggerNode: "start",
+		Trigger: json.RawMessage(`{"ip": "203.0.113.9"}`)})
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	events, cancel := e.Subscribe(run.ID)
+	defer cancel()
+	close(st.gate)
+	waitRetryPlanned(t, events, "lookup")
+
+	ctx, stop := context.WithTimeout(t.Context(), waitLimit)
+	defer stop()
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	paused := loadRun(t, run.ID)
+	paused.wantStatuses(t, runtime.RunRunning, map[string]runtime.StepStatus{
+		"lookup": runtime.StepPending,
+	})
+
+	next := newEngine(t, runtime.Config{Invoker: invoker(t)})
+	resume(t, next, run.ID)
+	r := waitRun(t, next, run.ID)
+
+	r.wantStatuses(t, runtime.RunSucceeded, map[string]runtime.StepStatus{"lookup": succeeded})
+	if got := r.steps["lookup"].Attempt; got != 2 {
+		t.Errorf("lookup attempt = %d, want 2", got)
+	}
+	wantGapFree(t, r.events)
+}

@@ -80,10 +80,12 @@ func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int)
 }
 
 // stoppedWhilePending ends a step whose retry wait was cut short. When the
-// engine stopped, the pending step stays stored for Resume to run.
-// Otherwise the run was canceled or timed out, and the step fails.
+// engine is shutting down, the pending step stays stored for Resume to
+// run. Otherwise the run was canceled or timed out, and the step fails.
 func (rs *runState) stoppedWhilePending(node *designer.Node, step *Step) stepResult {
-	if errors.Is(context.Cause(rs.ctx), errEngineClosed) {
+	if rs.ctx.Err() == nil || errors.Is(context.Cause(rs.ctx), errEngineClosed) {
+		rs.log.Info("step retry left pending by shutdown", "node_id", node.ID,
+			"attempt", step.Attempt)
 		return stepResult{nodeID: node.ID, abandoned: true}
 	}
 	now := time.Now().UTC()
@@ -99,8 +101,8 @@ func (rs *runState) stoppedWhilePending(node *designer.Node, step *Step) stepRes
 	return stepResult{nodeID: node.ID, step: step}
 }
 
-// sleep waits d or until the run context ends, and reports whether the
-// wait ran out.
+// sleep waits d, and reports false when the run context ended or Shutdown
+// began first.
 func (rs *runState) sleep(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -108,6 +110,8 @@ func (rs *runState) sleep(d time.Duration) bool {
 	case <-t.C:
 		return true
 	case <-rs.ctx.Done():
+		return false
+	case <-rs.e.soft.Done():
 		return false
 	}
 }
