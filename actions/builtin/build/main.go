@@ -1,7 +1,8 @@
 // Command build compiles the bundle command under -src for GOOS=wasip1
 // GOARCH=wasm into <out>/bundle.wasm, the one module of every bundled
-// action, and copies the manifest.json of each subdirectory of -src to
-// <out>/<name>.json, where <name> is the manifest's action name.
+// action. It copies each manifest.json or manifest.<word>.json in the
+// subdirectories of -src to <out>/<name>.json, where <name> is the
+// manifest's action name.
 //
 //	go run ./actions/builtin/build -out actions/builtin/dist
 package main
@@ -19,8 +20,12 @@ import (
 	"github.com/updraftsoar/updraft/actions"
 )
 
-// moduleFile is the name of the module that the build writes.
-const moduleFile = "bundle.wasm"
+const (
+	// moduleFile is the name of the module that the build writes.
+	moduleFile = "bundle.wasm"
+	// manifestPattern matches manifest.json and manifest.<word>.json.
+	manifestPattern = "manifest*.json"
+)
 
 func main() {
 	src := flag.String("src", "actions/builtin",
@@ -46,7 +51,7 @@ func build(src, out string) error {
 		return err
 	}
 	if len(manifests) == 0 {
-		return fmt.Errorf("no directory with a manifest.json under %s", src)
+		return fmt.Errorf("no manifest.json in a subdirectory of %s", src)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -66,21 +71,19 @@ func build(src, out string) error {
 	return nil
 }
 
-// readManifests parses the manifest.json of each subdirectory of src and
-// rejects two manifests with the same action name.
+// readManifests parses the manifests of each subdirectory of src and
+// rejects two manifests with the same action name. A subdirectory holds
+// manifest.json, or manifest.<word>.json for each action when its package
+// serves several.
 func readManifests(src string) ([]manifestFile, error) {
-	entries, err := os.ReadDir(src)
+	paths, err := filepath.Glob(filepath.Join(src, "*", manifestPattern))
 	if err != nil {
 		return nil, err
 	}
 	var manifests []manifestFile
-	dirOf := map[string]string{}
-	for _, e := range entries {
-		path := filepath.Join(src, e.Name(), "manifest.json")
+	pathOf := map[string]string{}
+	for _, path := range paths {
 		raw, err := os.ReadFile(path)
-		if !e.IsDir() || os.IsNotExist(err) {
-			continue
-		}
 		if err != nil {
 			return nil, err
 		}
@@ -88,10 +91,10 @@ func readManifests(src string) ([]manifestFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if dir, ok := dirOf[m.Name]; ok {
-			return nil, fmt.Errorf("%s: action %q is also declared in %s", path, m.Name, dir)
+		if other, ok := pathOf[m.Name]; ok {
+			return nil, fmt.Errorf("%s: action %q is also declared in %s", path, m.Name, other)
 		}
-		dirOf[m.Name] = e.Name()
+		pathOf[m.Name] = path
 		manifests = append(manifests, manifestFile{name: m.Name, raw: raw})
 	}
 	return manifests, nil

@@ -38,7 +38,7 @@ func TestBuild_WritesModuleAndManifests(t *testing.T) {
 	if len(wasms) != 1 {
 		t.Errorf("modules = %v, want only bundle.wasm", wasms)
 	}
-	for _, name := range []string{"http.request", "ioc.extract", "list.match"} {
+	for _, name := range []string{"http.request", "ioc.extract", "ioc.refang", "list.match"} {
 		raw, err := os.ReadFile(filepath.Join(out, name+".json"))
 		if err != nil {
 			t.Fatal(err)
@@ -59,7 +59,7 @@ func TestBuild_ManifestPerActionDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dirs, err := filepath.Glob(filepath.Join("..", "*", "manifest.json"))
+	dirs, err := filepath.Glob(filepath.Join("..", "*", "manifest*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestBuild_Errors(t *testing.T) {
 		{
 			name:    "no actions",
 			files:   map[string]string{},
-			wantErr: "no directory with a manifest.json",
+			wantErr: "no manifest.json in a subdirectory of",
 		},
 		{
 			name: "duplicate action name",
@@ -89,7 +89,7 @@ func TestBuild_Errors(t *testing.T) {
 				"a/manifest.json": manifest("t.same"),
 				"b/manifest.json": manifest("t.same"),
 			},
-			wantErr: `action "t.same" is also declared in a`,
+			wantErr: `action "t.same" is also declared in `,
 		},
 		{
 			name:    "invalid manifest",

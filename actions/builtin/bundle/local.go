@@ -1,15 +1,23 @@
 package main
 
 import (
+	"github.com/updraftsoar/updraft/actions/builtin/defang"
+	"github.com/updraftsoar/updraft/actions/builtin/hash"
 	"github.com/updraftsoar/updraft/actions/builtin/httprequest"
 	"github.com/updraftsoar/updraft/actions/builtin/iocextract"
 	"github.com/updraftsoar/updraft/actions/builtin/listmatch"
+	"github.com/updraftsoar/updraft/actions/builtin/urlparse"
 	"github.com/updraftsoar/updraft/actions/sdk"
 )
 
 // registerLocal registers the actions that need no vendor service.
 func registerLocal() {
+	sdk.Handle("domain.parse", urlparse.RunDomain)
+	sdk.Handle("hash.compute", hash.Run)
 	sdk.Handle("http.request", httprequest.Run)
+	sdk.Handle("ioc.defang", defang.RunDefang)
 	sdk.Handle("ioc.extract", iocextract.Run)
+	sdk.Handle("ioc.refang", defang.RunRefang)
 	sdk.Handle("list.match", listmatch.Run)
+	sdk.Handle("url.parse", urlparse.Run)
 }

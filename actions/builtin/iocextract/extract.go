@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/updraftsoar/updraft/actions/builtin/defang"
 )
 
 // Indicator types, in the order Extract reports them.
@@ -32,12 +34,6 @@ var reservedTLDs = map[string]bool{
 }
 
 var (
-	defangReplacer = strings.NewReplacer(
-		"[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", "{dot}", ".",
-		"[DOT]", ".", "(DOT)", ".", "[@]", "@", "(@)", "@", "[at]", "@", "(at)", "@",
-		"[AT]", "@", "(AT)", "@", "[:]", ":", "[://]", "://",
-	)
-	hxxpRE   = regexp.MustCompile(`(?i)\bh(?:xx|\*\*|tt)p(s?)(?:\[://\]|\[:\]//|://)`)
 	urlRE    = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'\x60{}|\\^]+`)
 	emailRE  = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62})\b`)
 	domainRE = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}\b`)
@@ -46,19 +42,12 @@ var (
 	hashRE   = regexp.MustCompile(`(?i)\b[0-9a-f]{32,64}\b`)
 )
 
-// Refang undoes the usual defanging: "hxxp", "[.]", "(.)", "[dot]",
-// "(dot)", "[@]", "[at]" and similar forms.
-func Refang(text string) string {
-	text = hxxpRE.ReplaceAllString(text, "http$1://")
-	return defangReplacer.Replace(text)
-}
-
 // Extract finds the indicators in text, refanged, lowercased where case
 // does not matter, deduplicated and sorted by type and then by first
 // appearance. Domains inside URLs and email addresses are reported as
 // domains too.
 func Extract(text string) Output {
-	text = Refang(text)
+	text = defang.Refang(text)
 	c := newCollector()
 	for _, u := range urlRE.FindAllString(text, -1) {
 		c.addURL(trimURL(u))

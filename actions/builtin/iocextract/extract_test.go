@@ -7,26 +7,6 @@ import (
 	"testing"
 )
 
-func TestRefang(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"hxxps://a[.]example/x", "https://a.example/x"},
-		{"hXXp://a(.)example", "http://a.example"},
-		{"a[dot]example", "a.example"},
-		{"a(dot)example", "a.example"},
-		{"user[@]a.example", "user@a.example"},
-		{"user[at]a.example", "user@a.example"},
-		{"hxxps[://]a.example", "https://a.example"},
-		{"plain text", "plain text"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := Refang(tt.in); got != tt.want {
-				t.Errorf("Refang(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestExtract_Types(t *testing.T) {
 	tests := []struct {
 		name string
