@@ -5,7 +5,9 @@ import (
 	"github.com/updraftsoar/updraft/actions/builtin/hash"
 	"github.com/updraftsoar/updraft/actions/builtin/httprequest"
 	"github.com/updraftsoar/updraft/actions/builtin/iocextract"
+	"github.com/updraftsoar/updraft/actions/builtin/ipclassify"
 	"github.com/updraftsoar/updraft/actions/builtin/listmatch"
+	"github.com/updraftsoar/updraft/actions/builtin/regexextract"
 	"github.com/updraftsoar/updraft/actions/builtin/urlparse"
 	"github.com/updraftsoar/updraft/actions/sdk"
 )
@@ -18,6 +20,8 @@ func registerLocal() {
 	sdk.Handle("ioc.defang", defang.RunDefang)
 	sdk.Handle("ioc.extract", iocextract.Run)
 	sdk.Handle("ioc.refang", defang.RunRefang)
+	sdk.Handle("ip.classify", ipclassify.Run)
 	sdk.Handle("list.match", listmatch.Run)
+	sdk.Handle("regex.extract", regexextract.Run)
 	sdk.Handle("url.parse", urlparse.Run)
 }
