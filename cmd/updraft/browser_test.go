@@ -25,8 +25,9 @@ const editorBundle = "../../web/static/dist/editor.js"
 // test instead of the package timeout.
 const browserTimeout = 2 * time.Minute
 
-// newBrowser starts a headless chromium with a fresh profile that makes no
-// connection beyond the page under test.
+// newBrowser starts a headless chromium with a fresh profile and with the
+// background networking, component updates, sync and QUIC turned off, so the
+// browser talks only to the page under test.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {

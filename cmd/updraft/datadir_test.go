@@ -3,11 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/updraftsoar/updraft/actions"
+	"github.com/updraftsoar/updraft/actions/builtin"
 	"github.com/updraftsoar/updraft/store"
 )
 
@@ -84,5 +91,39 @@ func TestCLI_Commands(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestServe_StartsWhenBundledModuleChanged(t *testing.T) {
+	bundles, err := builtin.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	st, err := store.Open(t.Context(), store.Config{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := append(slices.Clone(bundles[0].Module), 0)
+	sum := sha256.Sum256(other)
+	stored := bundles[0].Action()
+	stored.SHA256 = hex.EncodeToString(sum[:])
+	if _, err := st.PutAction(t.Context(), stored, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := startServerWith(t, func(c *config) { c.DataDir = dir })
+	var list []actions.Action
+	srv.mustDo(t, http.MethodGet, "/api/v1/actions", nil, http.StatusOK, &list)
+	ref := stored.Manifest.Ref()
+	i := slices.IndexFunc(list, func(a actions.Action) bool { return a.Manifest.Ref() == ref })
+	if i < 0 {
+		t.Fatalf("actions %v do not include %s", list, ref)
+	}
+	if list[i].SHA256 != stored.SHA256 {
+		t.Errorf("%s has module %s, want the stored %s", ref, list[i].SHA256, stored.SHA256)
 	}
 }

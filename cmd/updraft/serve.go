@@ -108,6 +108,7 @@ func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store
 	}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()
+	go deleteExpiredSessions(ctx, st, log)
 	log.Info("server listening", "component", "main", "addr", addr, "public_url", publicURL,
 		"database", st.Describe())
 	if ready != nil {
@@ -154,6 +155,14 @@ func loadActions(ctx context.Context, st *store.Store, log *slog.Logger) (*actio
 	}
 	for _, b := range bundles {
 		created, err := st.PutAction(ctx, b.Action(), b.Module)
+		if errors.Is(err, runtime.ErrConflict) {
+			// Versions are immutable, so the stored module of this version
+			// stays in use. A rebuild with another Go toolchain changes the
+			// module bytes without changing the action.
+			log.Warn("bundled action differs from the stored version; keeping the stored module",
+				"component", "main", "action", b.Manifest.Ref(), "sha256", b.SHA256)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store bundled action %s: %w", b.Manifest.Ref(), err)
 		}
@@ -225,4 +234,25 @@ func closeStore(st *store.Store, log *slog.Logger) {
 		log.Warn("store not closed", "component", "main", "error", err)
 	}
 	log.Info("server stopped", "component", "main")
+}
+
+// deleteExpiredSessions removes expired browser sessions every hour until
+// ctx ends. Expired sessions are already rejected when read, so this only
+// keeps the collection small.
+func deleteExpiredSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
+	ticker := time.NewTicker(time.Hour)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-ticker.C:
+			n, err := st.DeleteExpiredSessions(ctx, now)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("expired sessions not deleted", "component", "main", "error", err)
+			} else if n > 0 {
+				log.Info("expired sessions deleted", "component", "main", "count", n)
+			}
+		}
+	}
 }
