@@ -63,6 +63,7 @@ func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int)
 			return stepResult{nodeID: node.ID, storeErr: err}
 		}
 		if !retry {
+			rs.logFailure(step)
 			return stepResult{nodeID: node.ID, step: step, end: res.end}
 		}
 
@@ -77,6 +78,16 @@ func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int)
 			return rs.stoppedWhilePending(node, step)
 		}
 	}
+}
+
+// logFailure logs a failed step with the port it leaves through, which is
+// empty when the failure fails the run.
+func (rs *runState) logFailure(step *Step) {
+	if step.Status != StepFailed {
+		return
+	}
+	rs.log.Warn("step failed", "node_id", step.NodeID, "attempt", step.Attempt,
+		"code", step.Error.Code, "port", step.Port, "error", step.Error.Message)
 }
 
 // stoppedWhilePending ends a step whose retry wait was cut short. When the
