@@ -77,7 +77,8 @@ func (p *Pages) actionList(c echo.Context) error {
 	return render(c, http.StatusOK, actionListPage(session(c)))
 }
 
-// sessionInfo is what the layout shows and embeds for the signed-in user.
+// sessionInfo is the signed-in user's name and CSRF token, which the layout
+// shows and embeds.
 type sessionInfo struct {
 	Subject   string
 	CSRFToken string

@@ -24,7 +24,7 @@ import { RunDialog } from "./RunDialog";
 import { Settings } from "./Settings";
 import { nodeTypes } from "./StepNodeView";
 import { useEditor } from "./store";
-import type { ActionInfo } from "./types";
+import type { ActionInfo, Problem } from "./types";
 
 type Status =
   | { kind: "idle" }
@@ -54,8 +54,8 @@ function useActions() {
   return { actions, error, loading };
 }
 
-// useLeaveWarning asks before the page unloads while there are unsaved
-// changes.
+// useLeaveWarning makes the browser confirm leaving the page while there are
+// unsaved changes.
 function useLeaveWarning(dirty: boolean) {
   useEffect(() => {
     if (!dirty) return;
@@ -227,6 +227,7 @@ function Editor({ playbookId }: { playbookId: string }) {
         </button>
         <StatusLine status={status} dirty={store.dirty} onReload={reloadTheirs} onOverwrite={() => save(true)} />
       </div>
+      <PlaybookProblems problems={store.problems} />
       <div className="workspace">
         <Palette
           baseItems={basePaletteItems}
@@ -268,6 +269,20 @@ function Editor({ playbookId }: { playbookId: string }) {
         />
       )}
     </div>
+  );
+}
+
+// PlaybookProblems lists the problems of the last save that name no node,
+// such as a missing trigger. Node problems show on their nodes.
+function PlaybookProblems({ problems }: { problems: Problem[] }) {
+  const general = problems.filter((p) => !p.node_id);
+  if (general.length === 0) return null;
+  return (
+    <ul className="error playbook-problems" role="alert" data-testid="playbook-problems">
+      {general.map((p, i) => (
+        <li key={i}>{p.field ? `${p.field}: ${p.message}` : p.message}</li>
+      ))}
+    </ul>
   );
 }
 

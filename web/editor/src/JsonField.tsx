@@ -15,7 +15,8 @@ export function JsonField({ id, label, hint, value, onChange, problem }: Props) 
   const [text, setText] = useState(() => JSON.stringify(value ?? {}, null, 2));
   const [error, setError] = useState<string | null>(null);
 
-  // Take the value from outside unless it equals what the text already says.
+  // Replace the text with the value from outside unless both parse to the same
+  // JSON, so typing does not reformat the text.
   useEffect(() => {
     setText((current) => {
       try {

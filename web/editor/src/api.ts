@@ -63,7 +63,7 @@ export function createPlaybook(pb: Playbook): Promise<Playbook> {
 }
 
 // updatePlaybook saves a new version. pb.version is the version the edit was
-// based on; the server answers 409 when a newer one exists.
+// based on, and the server returns 409 when a newer one exists.
 export function updatePlaybook(id: string, pb: Playbook): Promise<Playbook> {
   return request("PUT", `/api/v1/playbooks/${encodeURIComponent(id)}`, pb);
 }
@@ -100,4 +100,12 @@ export async function listActions(): Promise<ActionInfo[]> {
 export function runEventsURL(runId: string, after: number): string {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   return `${proto}//${location.host}/api/v1/runs/${encodeURIComponent(runId)}/events?after=${after}`;
+}
+
+// RunSummary is a run as the run list returns it, without steps.
+export type RunSummary = Omit<Run, "steps"> & { created_at?: string };
+
+// listRuns returns the most recent runs in the order the server sends them.
+export function listRuns(): Promise<RunSummary[]> {
+  return request("GET", "/api/v1/runs");
 }

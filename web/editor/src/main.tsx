@@ -1,5 +1,5 @@
 // Entry point of the island bundle. The page marks the mount point with
-// data-island ("editor", "run" or "actions") and passes ids in data
+// data-island ("editor", "run", "runs" or "actions") and passes ids in data
 // attributes, because the Content-Security-Policy allows no inline script.
 import "@xyflow/react/dist/style.css";
 import "./editor.css";
@@ -7,6 +7,7 @@ import { createRoot } from "react-dom/client";
 import { ActionsList } from "./ActionsList";
 import { EditorApp } from "./Editor";
 import { RunApp } from "./RunView";
+import { RunsList } from "./RunsList";
 
 function mount() {
   const root = document.querySelector<HTMLElement>("[data-island]");
@@ -15,6 +16,7 @@ function mount() {
   const app =
     island === "editor" ? <EditorApp playbookId={playbookId ?? ""} />
     : island === "run" ? <RunApp runId={runId ?? ""} />
+    : island === "runs" ? <RunsList />
     : island === "actions" ? <ActionsList />
     : null;
   if (app) createRoot(root).render(app);

@@ -2,7 +2,7 @@
 // its events.
 import type { Run, RunEvent } from "./types";
 
-// NodeStates maps node ids to their latest step status, and holds the run
+// NodeStates maps node ids to their latest step status, and contains the run
 // status.
 export type NodeStates = { nodes: Record<string, string>; run: string };
 

@@ -20,7 +20,7 @@ describe("relaxSchema", () => {
     expect(relaxed.properties.max_age_days).toEqual({ type: "string", default: "30" });
     expect(relaxed.properties.verbose).toEqual({ type: "string" });
     expect(relaxed.properties.tags).toEqual({ type: "array", items: { type: "string" } });
-    expect(relaxed.properties.mode).toEqual({});
+    expect(relaxed.properties.mode).toEqual({ type: "string" });
     expect((relaxed as Record<string, unknown>).required).toEqual(["ip"]);
   });
   it("returns an empty object schema for a missing schema", () => {

@@ -1,5 +1,5 @@
-// Action input forms. Every field of an action's input must accept either a
-// literal of the declared type or an expression "${{ … }}", so the form edits
+// Action input forms. Every field of an action's input accepts either a
+// literal of the declared type or an expression "${{ … }}". So the form edits
 // a relaxed copy of the input schema in which number, integer and boolean
 // fields are strings, and coerceInputs turns the strings back into literals.
 import type { JSONSchema } from "./types";
@@ -36,7 +36,11 @@ function relaxNode(schema: JSONSchema): JSONSchema {
     if (Array.isArray(schema.enum)) out.enum = schema.enum.map(String);
     if (schema.default !== undefined) out.default = String(schema.default);
   }
-  for (const key of ["anyOf", "oneOf", "allOf", "not", "if", "then", "else"]) delete out[key];
+  const combinators = ["anyOf", "oneOf", "allOf", "not", "if", "then", "else", "dependencies"];
+  const combined = combinators.some((key) => key in out);
+  for (const key of combinators) delete out[key];
+  // A field that had only combinators becomes a plain text field.
+  if (combined && out.type === undefined && out.properties === undefined) out.type = "string";
   const props = schema.properties;
   if (props && typeof props === "object") {
     out.properties = Object.fromEntries(
