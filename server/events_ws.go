@@ -17,7 +17,7 @@ import (
 const (
 	eventQueueSize  = 256              // events buffered per connection
 	eventPageSize   = 500              // events read from the store at once
-	eventPollPeriod = time.Second      // interval of store reads, which catch events not sent live
+	eventPollPeriod = time.Second      // store reads while the run is not live in this engine
 	writeTimeout    = 10 * time.Second // deadline of one websocket write
 	closeLinger     = 2 * time.Second  // wait for the client's close reply
 )
@@ -143,10 +143,11 @@ func (f *runFollower) follow(live <-chan runtime.Event, cancel func()) {
 				return
 			}
 		case <-poll.C:
-			if live == nil {
-				cancel()
-				live, cancel = f.server.cfg.Engine.Subscribe(f.runID)
+			if live != nil {
+				continue // the engine sends every event while it runs the run
 			}
+			cancel()
+			live, cancel = f.server.cfg.Engine.Subscribe(f.runID)
 			if !f.catchUp(ctx) || !f.checkEnded(ctx) {
 				return
 			}

@@ -104,3 +104,51 @@ func TestEvents_UpgradeRejected(t *testing.T) {
 		})
 	}
 }
+
+func TestEvents_FollowsRunOwnedElsewhere(t *testing.T) {
+	ts := newTestServer(t, nil)
+	token := insertToken(t)
+
+	// Another process owns this running run, so this engine sends nothing
+	// live and the stream reads the store.
+	now := time.Now().UTC()
+	run := &runtime.Run{ID: "run-owned-elsewhere", PlaybookID: "p", PlaybookVersion: 1,
+		Status: runtime.RunRunning, CreatedAt: now, StartedAt: &now}
+	if err := testStore.InsertRun(t.Context(), run); err != nil {
+		t.Fatal(err)
+	}
+	started := runtime.Event{RunID: run.ID, Seq: 1, Time: now, Type: runtime.EventRunStarted}
+	if err := testStore.AppendEvents(t.Context(), []runtime.Event{started}); err != nil {
+		t.Fatal(err)
+	}
+
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/runs/" + run.ID + "/events"
+	conn, _, err := dialEvents(t, wsURL, http.Header{"Authorization": {"Bearer " + token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first runtime.Event
+	if err := conn.ReadJSON(&first); err != nil {
+		t.Fatal(err)
+	}
+	if first.Seq != 1 {
+		t.Fatalf("first event seq = %d, want 1", first.Seq)
+	}
+
+	finished := runtime.Event{RunID: run.ID, Seq: 2, Time: now, Type: runtime.EventRunFinished,
+		Data: json.RawMessage(`{"status":"succeeded"}`)}
+	if err := testStore.AppendEvents(t.Context(), []runtime.Event{finished}); err != nil {
+		t.Fatal(err)
+	}
+	var second runtime.Event
+	if err := conn.ReadJSON(&second); err != nil {
+		t.Fatal(err)
+	}
+	if second.Seq != 2 || second.Type != runtime.EventRunFinished {
+		t.Errorf("second event = seq %d %s, want seq 2 %s", second.Seq, second.Type, runtime.EventRunFinished)
+	}
+	_, _, err = conn.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		t.Errorf("after run.finished: %v, want a normal close", err)
+	}
+}
