@@ -137,6 +137,7 @@ func accessToken(ctx *sdk.Context, base string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+
 	req := &sdk.Request{
 		Method: "POST",
 		URL:    base + "/oauth2/token",
@@ -150,6 +151,7 @@ func accessToken(ctx *sdk.Context, base string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+
 	var body struct {
 		apiErrors
 		AccessToken string `json:"access_token"`

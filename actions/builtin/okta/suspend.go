@@ -31,7 +31,7 @@ type Output struct {
 
 // Run sends POST /api/v1/users/<id>/lifecycle/suspend with the
 // Authorization: SSWS <token> header. Okta suspends only ACTIVE users and
-// answers 400 for any other status.
+// returns 400 for any other status.
 func Run(ctx *sdk.Context, in Input) (Output, error) {
 	user := strings.TrimSpace(in.UserID)
 	if user == "" {

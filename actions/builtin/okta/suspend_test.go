@@ -14,7 +14,7 @@ const testToken = "okta-test-token"
 // fakeOkta serves "Suspend a user" of the Okta Management API (POST
 // /api/v1/users/{id}/lifecycle/suspend): the SSWS token header, 200 with
 // an empty body, and {"errorCode","errorSummary","errorCauses"} errors.
-// It knows one ACTIVE user and one already SUSPENDED.
+// It stores one ACTIVE user and one already SUSPENDED user.
 func fakeOkta(t *testing.T) *httptest.Server {
 	t.Helper()
 	status := map[string]string{"j.doe@acme.example": "ACTIVE", "00u1ab2cd3EF4gh5IJ6k": "SUSPENDED"}

@@ -40,7 +40,7 @@ type Output struct {
 }
 
 // Run sends POST /api/firewall/alias_util/add/<alias> with {"address":ip}
-// and basic authentication with the API key and secret. OPNsense answers
+// and basic authentication with the API key and secret. OPNsense returns
 // 200 with {"status":"done"} on success.
 func Run(ctx *sdk.Context, in Input) (Output, error) {
 	address, err := checkAddress(in.IP)

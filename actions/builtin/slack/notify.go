@@ -67,7 +67,7 @@ func Run(ctx *sdk.Context, in Input) (Output, error) {
 	return postMessage(ctx, in.BaseURL, msg)
 }
 
-// postWebhook posts to the incoming webhook URL, which answers 200 with
+// postWebhook posts to the incoming webhook URL, which returns 200 with
 // the text "ok" and an error word such as invalid_payload otherwise.
 func postWebhook(ctx *sdk.Context, msg message) (Output, error) {
 	hook, err := vendorapi.Secret(ctx, secretWebhook)
@@ -102,7 +102,7 @@ func webhookError(req *sdk.Request, resp *sdk.Response) error {
 	return sdk.Errorf(code, "slack: incoming webhook returned status %d: %s", resp.Status, word)
 }
 
-// postMessage calls chat.postMessage, which answers 200 with {"ok":false,
+// postMessage calls chat.postMessage, which returns 200 with {"ok":false,
 // "error":...} for most failures and 429 when rate limited.
 func postMessage(ctx *sdk.Context, baseURL string, msg message) (Output, error) {
 	base, err := vendorapi.BaseURL(baseURL, defaultBase)

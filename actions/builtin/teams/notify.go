@@ -43,7 +43,7 @@ type Output struct {
 }
 
 // Run posts the card to the webhook URL in the secret teams_webhook_url.
-// Workflows webhooks answer 202 Accepted and legacy incoming webhooks 200
+// Workflows webhooks return 202 Accepted and legacy incoming webhooks 200
 // with the text "1"; any 2xx status counts as accepted.
 func Run(ctx *sdk.Context, in Input) (Output, error) {
 	payload, format, err := buildPayload(in)

@@ -11,9 +11,9 @@ import (
 	"github.com/updraftsoar/updraft/actions/sdk"
 )
 
-// fakeTeams serves a Workflows webhook at /workflows/hook, which answers
+// fakeTeams serves a Workflows webhook at /workflows/hook, which returns
 // 202 Accepted to a {"type":"message","attachments":[...]} body, and a
-// legacy incoming webhook at /webhookb2/hook, which answers 200 with "1"
+// legacy incoming webhook at /webhookb2/hook, which returns 200 with "1"
 // to a MessageCard (Microsoft Teams "Create Incoming Webhooks"). It
 // stores the last body in got.
 func fakeTeams(t *testing.T, got *map[string]any) *httptest.Server {

@@ -119,7 +119,7 @@ func Run(ctx *sdk.Context, in Input) (Output, error) {
 	return out, nil
 }
 
-// target is where an indicator lives in the API and the web interface.
+// target is the location of an indicator in the API and the web interface.
 type target struct {
 	kind       string // file, url, domain or ip_address
 	collection string // API path segment
