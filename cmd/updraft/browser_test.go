@@ -163,6 +163,20 @@ const readEdgesJS = `[...document.querySelectorAll('.react-flow__edge')]
 const readProblemsJS = `[...document.querySelectorAll('[data-testid^="problems-"]')]
 	.map(p => p.dataset.testid + ": " + p.textContent)`
 
+// saveAsOtherSessionJS saves the playbook whose id fills %q unchanged
+// through the API, and returns the new version.
+const saveAsOtherSessionJS = `(async () => {
+	const url = '/api/v1/playbooks/' + encodeURIComponent(%q);
+	const pb = await (await fetch(url)).json();
+	delete pb.webhooks;
+	const csrf = document.querySelector('meta[name="csrf-token"]').content;
+	const res = await fetch(url, {method: 'PUT', body: JSON.stringify(pb),
+		headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}});
+	const body = await res.json();
+	if (!res.ok) throw new Error(res.status + ' ' + JSON.stringify(body));
+	return body.version;
+})()`
+
 const readStatusesJS = `Object.fromEntries([...document.querySelectorAll('[data-testid^="node-"]')]
 	.map(n => [n.dataset.testid, n.dataset.status]))`
 
@@ -276,6 +290,21 @@ func TestBrowser_BuildSaveAndRunPlaybook(t *testing.T) {
 	if name != "Browser triage" {
 		t.Errorf("playbook name after reopening = %q, want %q", name, "Browser triage")
 	}
+
+	// Another session saves version 2, so saving the reopened version 1
+	// conflicts, and overwriting saves version 3.
+	otherSave, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+		fmt.Sprintf(saveAsOtherSessionJS, playbookID), chromedp.EvalAwaitPromise))
+	if err != nil || otherSave != 2 {
+		t.Fatalf("save from another session = version %d, %v; want version 2", otherSave, err)
+	}
+	do(t, ctx, "save stale version",
+		chromedp.SendKeys(byTestID("playbook-name"), " v3"),
+		chromedp.Click(byTestID("save")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="save-status"][data-state="conflict"]`)),
+		chromedp.Click(byTestID("conflict-overwrite")),
+	)
+	waitSaved(t, ctx, 3)
 
 	do(t, ctx, "start run",
 		chromedp.Click(byTestID("run")),

@@ -300,10 +300,10 @@ function StatusLine({ status, dirty, onReload, onOverwrite }: StatusProps) {
     return (
       <div className="status conflict" role="alert" data-testid="save-status" data-state="conflict">
         <span>{t("editor.conflict")}</span>
-        <button type="button" onClick={onReload}>
+        <button type="button" onClick={onReload} data-testid="conflict-reload">
           {t("editor.conflict_reload")}
         </button>
-        <button type="button" onClick={onOverwrite}>
+        <button type="button" onClick={onOverwrite} data-testid="conflict-overwrite">
           {t("editor.conflict_overwrite")}
         </button>
       </div>

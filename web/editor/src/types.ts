@@ -31,7 +31,7 @@ export type Playbook = {
   edges: PlaybookEdge[];
   created_at?: string;
   // webhooks lists the URL of each webhook trigger. The server sends it and
-  // ignores it on save.
+  // rejects it on save, so the editor drops it before saving.
   webhooks?: { node_id: string; url: string }[];
 };
 
