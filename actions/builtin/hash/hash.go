@@ -47,11 +47,16 @@ func Run(_ *sdk.Context, in Input) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	algorithms := in.Algorithms
+	return Compute(data, in.Algorithms)
+}
+
+// Compute returns the digests of data for the named algorithms, or for
+// all of Algorithms when algorithms is empty. An unknown name is an
+// *sdk.Error with code invalid_input.
+func Compute(data []byte, algorithms []string) (Output, error) {
 	if len(algorithms) == 0 {
 		algorithms = Algorithms
 	}
-
 	out := Output{Size: len(data)}
 	fields := map[string]*string{
 		"md5": &out.MD5, "sha1": &out.SHA1, "sha256": &out.SHA256, "sha512": &out.SHA512,
