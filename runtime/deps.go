@@ -12,6 +12,8 @@ import (
 // writes are safe without transactions.
 type Store interface {
 	GetPlaybookVersion(ctx context.Context, id string, version int) (*designer.Playbook, error)
+	// GetPlaybook returns the latest version of the playbook id.
+	GetPlaybook(ctx context.Context, id string) (*designer.Playbook, error)
 	InsertRun(ctx context.Context, run *Run) error
 	UpdateRun(ctx context.Context, run *Run) error
 	// SaveStep inserts or replaces the step with step.ID.

@@ -12,3 +12,8 @@ var ErrConflict = errors.New("conflict")
 // ErrShuttingDown is returned when the engine takes no new runs because
 // Shutdown has begun.
 var ErrShuttingDown = errors.New("engine shutting down")
+
+// ErrInvalid is returned, wrapped, when a request names something that
+// exists but cannot be used for it, such as a rerun from a node inside a
+// loop body.
+var ErrInvalid = errors.New("invalid request")

@@ -50,6 +50,17 @@ type Run struct {
 	CreatedAt       time.Time       `json:"created_at"`
 	StartedAt       *time.Time      `json:"started_at,omitempty"`
 	EndedAt         *time.Time      `json:"ended_at,omitempty"`
+
+	// ParentRunID and ParentStepID name the run and the subplaybook step
+	// that started this run as a child; both are empty for a run started
+	// by a trigger. Depth is 0 for such a run and the parent's Depth plus
+	// 1 for a child.
+	ParentRunID  string `json:"parent_run_id,omitempty"`
+	ParentStepID string `json:"parent_step_id,omitempty"`
+	Depth        int    `json:"depth,omitempty"`
+	// RerunOf is the id of the run that Engine.Rerun started this run
+	// from, or empty.
+	RerunOf string `json:"rerun_of,omitempty"`
 }
 
 // Ended reports whether s is a final state.
@@ -75,6 +86,9 @@ type Step struct {
 	Error     *StepError      `json:"error,omitempty"`
 	StartedAt *time.Time      `json:"started_at,omitempty"`
 	EndedAt   *time.Time      `json:"ended_at,omitempty"`
+	// ReusedFrom is the id of the step of the original run that a rerun
+	// copied into this step instead of running the node again, or empty.
+	ReusedFrom string `json:"reused_from,omitempty"`
 }
 
 // StepError is the structured error of a failed step.
