@@ -104,15 +104,18 @@ func leftButtonHeld(p *input.DispatchMouseEventParams) {
 func drag(x0, y0, x1, y1 float64) chromedp.Action[chromedp.Void] {
 	const steps = 10
 	actions := []chromedp.Action[chromedp.Void]{
-		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y0, leftButtonHeld, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y0,
+			leftButtonHeld, chromedp.ClickCount(1)),
 	}
 	for i := 1; i <= steps; i++ {
 		f := float64(i) / steps
+		x, y := x0+(x1-x0)*f, y0+(y1-y0)*f
 		actions = append(actions,
-			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x0+(x1-x0)*f, y0+(y1-y0)*f, leftButtonHeld))
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y, leftButtonHeld))
 	}
 	actions = append(actions,
-		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y1, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x1, y1,
+			chromedp.ButtonLeft, chromedp.ClickCount(1)))
 	return chromedp.Steps(actions...)
 }
 
@@ -278,7 +281,8 @@ func TestBrowser_BuildSaveAndRunPlaybook(t *testing.T) {
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="playbook-%s"] a`, playbookID))),
 		chromedp.WaitVisible(byTestID("node-end")),
 	)
-	assertSameNodes(t, "after reopening", saved, eval[[]canvasNode](t, ctx, "read canvas", readCanvasJS))
+	reopened := eval[[]canvasNode](t, ctx, "read canvas", readCanvasJS)
+	assertSameNodes(t, "after reopening", saved, reopened)
 	edges := eval[[]string](t, ctx, "read edges", readEdgesJS)
 	if len(edges) != 2 {
 		t.Errorf("edges after reopening = %v, want 2", edges)

@@ -220,12 +220,17 @@ function Editor({ playbookId }: { playbookId: string }) {
           type="button"
           onClick={() => setRunOpen(true)}
           disabled={!store.playbookId || !trigger || store.dirty}
-          title={!store.playbookId || store.dirty ? t("editor.run_needs_save") : !trigger ? t("editor.run_needs_manual") : ""}
+          title={runHint(store.playbookId, store.dirty, trigger)}
           data-testid="run"
         >
           {t("editor.run")}
         </button>
-        <StatusLine status={status} dirty={store.dirty} onReload={reloadTheirs} onOverwrite={() => save(true)} />
+        <StatusLine
+          status={status}
+          dirty={store.dirty}
+          onReload={reloadTheirs}
+          onOverwrite={() => save(true)}
+        />
       </div>
       <PlaybookProblems problems={store.problems} />
       <div className="workspace">
@@ -270,6 +275,13 @@ function Editor({ playbookId }: { playbookId: string }) {
       )}
     </div>
   );
+}
+
+// runHint explains why the Run button is disabled, or returns "".
+function runHint(playbookId: string, dirty: boolean, trigger: string | undefined): string {
+  if (!playbookId || dirty) return t("editor.run_needs_save");
+  if (!trigger) return t("editor.run_needs_manual");
+  return "";
 }
 
 // PlaybookProblems lists the problems of the last save that name no node,

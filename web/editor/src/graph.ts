@@ -56,8 +56,8 @@ export function slugify(name: string): string {
 
 // nextNodeId returns base itself when no node uses it, otherwise base_2,
 // base_3 and so on: the first free suffix.
-export function nextNodeId(base: string, taken: Iterable<string>): string {
-  const used = new Set(taken);
+export function nextNodeId(base: string, existingIds: Iterable<string>): string {
+  const used = new Set(existingIds);
   const slug = slugify(base);
   if (!used.has(slug)) return slug;
   for (let n = 2; ; n++) {
@@ -141,7 +141,8 @@ export function actionPaletteItems(actions: ActionInfo[]): PaletteItem[] {
 }
 
 // matchesSearch reports whether a palette entry matches a search query,
-// comparing case-insensitively against its label, id base and category.
+// comparing case-insensitively against its label, id base, category and
+// description.
 export function matchesSearch(item: PaletteItem, label: string, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (q === "") return true;
@@ -151,15 +152,15 @@ export function matchesSearch(item: PaletteItem, label: string, query: string): 
 }
 
 // newNode builds a canvas node for a palette entry at a canvas position,
-// with an id that no node in taken uses.
+// with an id that no node in existingIds uses.
 export function newNode(
   item: PaletteItem,
   position: { x: number; y: number },
-  taken: Iterable<string>,
+  existingIds: Iterable<string>,
   name: string,
 ): StepNode {
   return {
-    id: nextNodeId(item.idBase, taken),
+    id: nextNodeId(item.idBase, existingIds),
     type: item.type,
     position: { x: Math.round(position.x), y: Math.round(position.y) },
     data: { type: item.type, name, settings: structuredClone(item.settings) },
