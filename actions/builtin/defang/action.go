@@ -9,7 +9,8 @@ type Input struct {
 	Values []string `json:"values,omitzero"`
 }
 
-// Output has the same fields as the Input it answers, converted.
+// Output holds the converted text and values, each present when the
+// Input set it.
 type Output struct {
 	Text   *string  `json:"text,omitzero"`
 	Values []string `json:"values,omitzero"`

@@ -74,8 +74,11 @@ func TestRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out.Text == nil || *out.Text != "see 203[.]0[.]113[.]9" {
-			t.Errorf("text = %v, want \"see 203[.]0[.]113[.]9\"", out.Text)
+		if out.Text == nil {
+			t.Fatal("text is missing")
+		}
+		if *out.Text != "see 203[.]0[.]113[.]9" {
+			t.Errorf("text = %q, want \"see 203[.]0[.]113[.]9\"", *out.Text)
 		}
 		if want := []string{"a[.]example", "x[@]b[.]example"}; !slices.Equal(out.Values, want) {
 			t.Errorf("values = %q, want %q", out.Values, want)

@@ -1,6 +1,6 @@
-// Package ipclassify is the bundled action ip.classify: it tells which
-// special-purpose ranges an IP address belongs to and which of a given
-// list of CIDR prefixes contain it.
+// Package ipclassify is the bundled action ip.classify: it reports the
+// special-purpose ranges that contain an IP address and the entries of a
+// given list of CIDR prefixes that contain it.
 package ipclassify
 
 import (

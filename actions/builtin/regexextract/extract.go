@@ -9,8 +9,8 @@ import (
 )
 
 // Limits of regex.extract. Go's regexp package (RE2 syntax) runs in time
-// linear in the text, so a pattern cannot make it backtrack; the limits
-// bound the compiled program and the output instead.
+// linear in the text, so no pattern can make it backtrack. The limits
+// bound the size of the compiled program and of the output instead.
 const (
 	maxPatternBytes   = 4096
 	defaultMaxMatches = 1000
