@@ -2,7 +2,10 @@
 // action versions.
 package actions
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // ABIv1 is the only action ABI: a WASI preview 1 command module that reads a
 // JSON request on stdin and writes a JSON result on stdout.
@@ -46,4 +49,18 @@ type Action struct {
 	Manifest Manifest `json:"manifest"`
 	SHA256   string   `json:"sha256"`
 	Builtin  bool     `json:"builtin"`
+
+	// SignedBy is the base64 ed25519 public key whose signature over the
+	// module was checked at publish time, or empty for an unsigned module.
+	SignedBy string `json:"signed_by,omitempty"`
+	// Deprecated is set when the version was deprecated. A deprecated
+	// version still runs, but version ranges no longer resolve to it.
+	Deprecated *Deprecation `json:"deprecated,omitempty"`
+}
+
+// Deprecation records why and when an action version was deprecated.
+type Deprecation struct {
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+	By      string    `json:"by,omitempty"` // who deprecated it
 }

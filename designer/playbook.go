@@ -108,6 +108,10 @@ type TriggerSettings struct {
 type ActionSettings struct {
 	Action string         `json:"action"`
 	Inputs map[string]any `json:"inputs,omitempty"`
+	// Range is the version range, such as "^1", that Action was resolved
+	// from when the playbook was saved, or empty for a version pinned by
+	// hand. Runs use Action.
+	Range string `json:"range,omitempty"`
 }
 
 // ConditionSettings are the settings of a condition node. Expression is an
