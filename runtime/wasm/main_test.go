@@ -31,12 +31,17 @@ var (
 )
 
 // moduleSources are the Go main packages TestMain builds, relative to this
-// package.
-var moduleSources = []string{
-	"../../actions/builtin/iocextract",
-	"../../actions/builtin/listmatch",
-	"../../actions/builtin/httprequest",
-	"testdata/hostile",
+// package, each with the manifests of the actions that it serves.
+var moduleSources = []struct {
+	pkg       string
+	manifests []string
+}{
+	{"../../actions/builtin/bundle", []string{
+		"../../actions/builtin/iocextract/manifest.json",
+		"../../actions/builtin/listmatch/manifest.json",
+		"../../actions/builtin/httprequest/manifest.json",
+	}},
+	{"testdata/hostile", []string{"testdata/hostile/manifest.json"}},
 }
 
 func TestMain(m *testing.M) {
@@ -53,39 +58,46 @@ func runTests(m *testing.M) int {
 	sharedCacheDir = filepath.Join(dir, "cache")
 
 	for _, src := range moduleSources {
-		mod, err := buildModule(src, dir)
+		mods, err := buildModule(src.pkg, src.manifests, dir)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "build %s: %v\n", src, err)
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", src.pkg, err)
 			return 1
 		}
-		builtModules[mod.manifest.Name] = mod
+		for _, mod := range mods {
+			builtModules[mod.manifest.Name] = mod
+		}
 	}
 	return m.Run()
 }
 
-// buildModule builds the main package in src for wasip1 and reads its
-// manifest.json.
-func buildModule(src, dir string) (testModule, error) {
-	raw, err := os.ReadFile(filepath.Join(src, "manifest.json"))
-	if err != nil {
-		return testModule{}, err
-	}
-	manifest, err := actions.ParseManifest(raw)
-	if err != nil {
-		return testModule{}, err
-	}
-	out := filepath.Join(dir, manifest.Name+".wasm")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./"+src)
+// buildModule builds the main package in pkg for wasip1 and returns it
+// once for each of its manifests.
+func buildModule(pkg string, manifests []string, dir string) ([]testModule, error) {
+	out := filepath.Join(dir, filepath.Base(pkg)+".wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./"+pkg)
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return testModule{}, fmt.Errorf("%w: %s", err, b)
+		return nil, fmt.Errorf("%w: %s", err, b)
 	}
 	bin, err := os.ReadFile(out)
 	if err != nil {
-		return testModule{}, err
+		return nil, err
 	}
 	sum := sha256.Sum256(bin)
-	return testModule{manifest: *manifest, bytes: bin, sha256: hex.EncodeToString(sum[:])}, nil
+
+	var mods []testModule
+	for _, path := range manifests {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		manifest, err := actions.ParseManifest(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		mods = append(mods, testModule{manifest: *manifest, bytes: bin, sha256: hex.EncodeToString(sum[:])})
+	}
+	return mods, nil
 }
 
 // newTestHost returns a Host with every built module registered. The
