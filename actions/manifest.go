@@ -25,6 +25,10 @@ type Manifest struct {
 	Capabilities Capabilities    `json:"capabilities"`
 	Limits       Limits          `json:"limits"`
 	SideEffects  bool            `json:"side_effects"`
+	// Config is data the host sends to the module in the request's
+	// "config" field, such as the HTTP call a generated OpenAPI action
+	// makes. Nil sends none.
+	Config json.RawMessage `json:"config,omitempty"`
 }
 
 // Capabilities lists what a module may reach through host calls.

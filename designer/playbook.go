@@ -112,6 +112,11 @@ type ActionSettings struct {
 	// from when the playbook was saved, or empty for a version pinned by
 	// hand. Runs use Action.
 	Range string `json:"range,omitempty"`
+	// Secrets grants stored secrets to the action: each key is a secret
+	// name the manifest declares in capabilities.secrets, and its value
+	// the name of a stored secret. A declared secret without a grant
+	// reaches the module as absent.
+	Secrets map[string]string `json:"secrets,omitempty"`
 }
 
 // ConditionSettings are the settings of a condition node. Expression is an

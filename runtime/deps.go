@@ -35,6 +35,10 @@ type ActionCall struct {
 	StepID         string
 	IdempotencyKey string
 	Log            func(line string) // receives each log line of the module
+	// Secrets are the grants of the call: declared secret name to stored
+	// secret name. The Invoker reads only these and sends each value
+	// under its declared name.
+	Secrets map[string]string
 }
 
 // Invoker calls action modules. It checks Input against the action's input
