@@ -15,9 +15,11 @@ import (
 // Defaults for the zero values of Config.
 const (
 	DefaultMaxOutputBytes = 1 << 20
-	DefaultMaxSteps       = 1000
+	DefaultMaxSteps       = 100_000
 	DefaultRunTimeout     = time.Hour
 	DefaultMaxParallel    = 8
+	DefaultMaxLoopItems   = 10_000
+	DefaultMaxDepth       = 5
 )
 
 // Config sets up an Engine. Store and Invoker are required. Every other
@@ -28,9 +30,11 @@ type Config struct {
 	Logger  *slog.Logger // nil discards logs
 
 	MaxOutputBytes int           // per step output, in bytes; 0 means 1 MiB
-	MaxSteps       int           // steps executed per run; 0 means 1000
+	MaxSteps       int           // steps executed per run, loop bodies included; 0 means 100,000
 	RunTimeout     time.Duration // per run; 0 means one hour
 	MaxParallel    int           // steps running at once in one run; 0 means 8
+	MaxLoopItems   int           // items of one loop step; 0 means 10,000
+	MaxDepth       int           // depth of a subplaybook child run; 0 means 5
 }
 
 func (c Config) withDefaults() Config {
@@ -48,6 +52,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxParallel <= 0 {
 		c.MaxParallel = DefaultMaxParallel
+	}
+	if c.MaxLoopItems <= 0 {
+		c.MaxLoopItems = DefaultMaxLoopItems
+	}
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = DefaultMaxDepth
 	}
 	return c
 }

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/updraftsoar/updraft/designer"
@@ -32,19 +32,26 @@ type runState struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 
-	trigger    any                           // run.Trigger decoded
-	inputs     any                           // run.Inputs decoded
-	finished   map[string]bool               // nodes whose step ended or was skipped
-	envSteps   map[string]designer.StepState // steps.<id> for expressions
-	unresolved map[string]int                // incoming edges whose source has not finished
-	taken      map[string]int                // incoming edges that were taken
-	started    map[string]bool               // nodes whose step was started or skipped
-	ready      []string                      // nodes with every incoming edge resolved
-	running    int
-	executed   int
-	results    chan stepResult
-	end        *runEnd // set once the run starts no more steps
-	paused     bool    // set when Shutdown began
+	// slots bounds the steps of the run that execute at once, loop
+	// iterations included. Loop and subplaybook steps take no slot,
+	// because they only wait for other steps.
+	slots chan struct{}
+	// executed counts the steps started in the run, loop bodies included,
+	// against Config.MaxSteps.
+	executed atomic.Int64
+	// halted is set with end, so that loop iterations running in other
+	// goroutines start no more steps.
+	halted atomic.Bool
+
+	trigger  any                           // run.Trigger decoded
+	inputs   any                           // run.Inputs decoded
+	front    *frontier                     // the top level of the playbook
+	envSteps map[string]designer.StepState // steps.<id> for expressions
+	running  int
+	results  chan stepResult
+	end      *runEnd // set once the run starts no more steps
+	paused   bool    // set when Shutdown began
+	reused   []Step  // steps a rerun copied from the original run
 }
 
 // runEnd is the outcome a run ends with.
@@ -55,20 +62,19 @@ type runEnd struct {
 }
 
 func newRunState(e *Engine, run *Run, pb *designer.Playbook, lastSeq int64) *runState {
+	g := newGraph(pb)
 	rs := &runState{
-		e:          e,
-		run:        run,
-		pb:         pb,
-		g:          newGraph(pb),
-		events:     newEventLog(run.ID, e.store, lastSeq),
-		log:        e.log.With("run_id", run.ID),
-		done:       make(chan struct{}),
-		finished:   make(map[string]bool),
-		envSteps:   make(map[string]designer.StepState),
-		unresolved: make(map[string]int),
-		taken:      make(map[string]int),
-		started:    make(map[string]bool),
-		results:    make(chan stepResult, e.cfg.MaxParallel),
+		e:        e,
+		run:      run,
+		pb:       pb,
+		g:        g,
+		events:   newEventLog(run.ID, e.store, lastSeq),
+		log:      e.log.With("run_id", run.ID),
+		done:     make(chan struct{}),
+		slots:    make(chan struct{}, e.cfg.MaxParallel),
+		front:    newFrontier(g, g.levels[""], run.TriggerNode),
+		envSteps: make(map[string]designer.StepState),
+		results:  make(chan stepResult, e.cfg.MaxParallel),
 	}
 	rs.ctx, rs.cancel = context.WithCancelCause(e.hard)
 	return rs
@@ -105,21 +111,15 @@ func (rs *runState) execute(stored []Step) {
 	rs.finish()
 }
 
-// begin counts each node's incoming edges, decodes the run payloads and
-// marks the run running.
+// begin decodes the run payloads and marks the run running.
 func (rs *runState) begin() error {
-	for _, id := range rs.g.order {
-		rs.unresolved[id] = len(rs.g.incoming[id])
-	}
-	rs.taken[rs.run.TriggerNode] = 1
-
 	if err := decodePayload(rs.run.Trigger, &rs.trigger); err != nil {
 		return fmt.Errorf("trigger: %w", err)
 	}
 	if err := decodePayload(rs.run.Inputs, &rs.inputs); err != nil {
 		return fmt.Errorf("inputs: %w", err)
 	}
-	if _, ok := rs.g.nodes[rs.run.TriggerNode]; !ok {
+	if n, ok := rs.g.nodes[rs.run.TriggerNode]; !ok || n.Parent != "" {
 		return fmt.Errorf("trigger node %q not found in playbook %q version %d",
 			rs.run.TriggerNode, rs.pb.ID, rs.pb.Version)
 	}
@@ -134,8 +134,8 @@ func (rs *runState) begin() error {
 	}
 	rs.log.Info("run started", "playbook_id", rs.run.PlaybookID,
 		"playbook_version", rs.run.PlaybookVersion, "trigger_node", rs.run.TriggerNode)
-	return rs.events.append(rs.storeCtx(),
-		newEvent(EventRunStarted, "", "", map[string]any{"status": RunRunning}))
+	events := []Event{newEvent(EventRunStarted, "", "", map[string]any{"status": RunRunning})}
+	return rs.events.append(rs.storeCtx(), append(events, reusedEvents(rs.reused)...)...)
 }
 
 func decodePayload(raw json.RawMessage, dst *any) error {
@@ -152,7 +152,7 @@ func decodePayload(raw json.RawMessage, dst *any) error {
 func (rs *runState) loop() {
 	ctxDone := rs.ctx.Done()
 	soft := rs.e.soft.Done()
-	rs.seed()
+	rs.front.seed()
 	for {
 		rs.dispatch()
 		if rs.running == 0 {
@@ -171,19 +171,13 @@ func (rs *runState) loop() {
 	}
 }
 
-// seed queues every node that has no unresolved incoming edge and no step
-// yet, in playbook order.
-func (rs *runState) seed() {
-	for _, id := range rs.g.order {
-		if !rs.started[id] && rs.unresolved[id] == 0 {
-			rs.ready = append(rs.ready, id)
-		}
-	}
-}
-
 // dispatch starts or skips ready nodes while the run may start steps.
 func (rs *runState) dispatch() {
-	for len(rs.ready) > 0 {
+	for {
+		id, ok := rs.front.peek()
+		if !ok {
+			return
+		}
 		rs.haltOnContext()
 		if rs.e.soft.Err() != nil {
 			rs.paused = true
@@ -192,58 +186,77 @@ func (rs *runState) dispatch() {
 			return
 		}
 
-		id := rs.ready[0]
-		if rs.taken[id] == 0 {
-			rs.ready = rs.ready[1:]
+		if !rs.front.taken(id) {
+			rs.front.pop()
 			rs.skip(id)
 			continue
 		}
 		if rs.running >= rs.e.cfg.MaxParallel {
 			return
 		}
-		if rs.executed >= rs.e.cfg.MaxSteps {
-			rs.halt(RunFailed, fmt.Sprintf("node %q: run exceeds the limit of %d steps",
-				id, rs.e.cfg.MaxSteps))
+		if err := rs.countStep(id); err != nil {
+			rs.halt(RunFailed, err.Message)
 			return
 		}
-		rs.ready = rs.ready[1:]
+		rs.front.pop()
 		rs.startStep(id, 1)
 	}
 }
 
+// countStep counts a step of nodeID against Config.MaxSteps and returns
+// an error when the run has used them all.
+func (rs *runState) countStep(nodeID string) *StepError {
+	if rs.executed.Add(1) <= int64(rs.e.cfg.MaxSteps) {
+		return nil
+	}
+	rs.executed.Add(-1)
+	return &StepError{Code: CodeTooManySteps, Message: fmt.Sprintf(
+		"node %q: run exceeds the limit of %d steps", nodeID, rs.e.cfg.MaxSteps)}
+}
+
+// startStep runs the first attempt of a top-level node in a new
+// goroutine. The caller has counted the step.
 func (rs *runState) startStep(nodeID string, attempt int) {
-	rs.started[nodeID] = true
 	rs.running++
-	rs.executed++
 	node := rs.g.nodes[nodeID]
 	env := rs.env()
+	sources := rs.front.sources[nodeID]
 	go func() {
-		rs.results <- rs.runStep(node, env, attempt)
+		rs.results <- rs.runStepAt(rs.ctx, stepID(rs.run.ID, nodeID), node, env, sources, attempt)
 	}()
 }
 
 // skip records that nodeID does not run because none of its incoming
 // edges was taken, and resolves its outgoing edges as not taken.
 func (rs *runState) skip(nodeID string) {
-	rs.started[nodeID] = true
-	now := time.Now().UTC()
-	step := &Step{
-		ID:      stepID(rs.run.ID, nodeID),
-		RunID:   rs.run.ID,
-		NodeID:  nodeID,
-		Status:  StepSkipped,
-		EndedAt: &now,
-	}
-	err := rs.e.store.SaveStep(rs.storeCtx(), step)
-	if err == nil {
-		err = rs.events.append(rs.storeCtx(), newEvent(EventStepFinished, nodeID, step.ID,
-			map[string]any{"status": StepSkipped}))
-	}
+	step, err := rs.saveSkipped(stepID(rs.run.ID, nodeID), nodeID)
 	if err != nil {
 		rs.storeFailed(nodeID, err)
 		return
 	}
 	rs.complete(step)
+}
+
+// saveSkipped stores a skipped step with the given id and its
+// step.finished event.
+func (rs *runState) saveSkipped(id, nodeID string) (*Step, error) {
+	now := time.Now().UTC()
+	step := &Step{
+		ID:      id,
+		RunID:   rs.run.ID,
+		NodeID:  nodeID,
+		Status:  StepSkipped,
+		EndedAt: &now,
+	}
+	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
+		return nil, err
+	}
+	err := rs.events.append(rs.storeCtx(), newEvent(EventStepFinished, nodeID, step.ID,
+		map[string]any{"status": StepSkipped}))
+	if err != nil {
+		return nil, err
+	}
+	return step, nil
 }
 
 // apply records the result of a step that ran.
@@ -282,24 +295,11 @@ func stepFailure(step *Step) string {
 	return fmt.Sprintf("node %q: %s: %s", step.NodeID, step.Error.Code, step.Error.Message)
 }
 
-// complete marks the step's node finished and resolves its outgoing
-// edges: an edge is taken when the step ran and left through its port.
+// complete marks the step's node finished, makes its state readable by
+// expressions and resolves its outgoing edges.
 func (rs *runState) complete(step *Step) {
-	nodeID := step.NodeID
-	rs.finished[nodeID] = true
-	rs.started[nodeID] = true
-	rs.envSteps[nodeID] = stepEnv(step)
-
-	ran := step.Status != StepSkipped
-	for _, edge := range rs.g.outgoing[nodeID] {
-		rs.unresolved[edge.To]--
-		if ran && step.Port != "" && edge.Port == step.Port {
-			rs.taken[edge.To]++
-		}
-		if rs.unresolved[edge.To] == 0 && !rs.started[edge.To] {
-			rs.ready = append(rs.ready, edge.To)
-		}
-	}
+	rs.envSteps[step.NodeID] = stepEnv(step)
+	rs.front.resolve(step)
 }
 
 func (rs *runState) storeFailed(nodeID string, err error) {
@@ -332,13 +332,14 @@ func (rs *runState) halt(status RunStatus, msg string) {
 func (rs *runState) haltWith(end runEnd) {
 	if rs.end == nil {
 		rs.end = &end
+		rs.halted.Store(true)
 	}
 }
 
 // finish stores the run's final state, unless Shutdown paused a run that
 // still has nodes to run.
 func (rs *runState) finish() {
-	pending := rs.pendingNodes()
+	pending := rs.front.pending()
 	if rs.end == nil && len(pending) > 0 {
 		if rs.paused {
 			rs.log.Info("run paused", "pending_nodes", len(pending))
@@ -369,16 +370,4 @@ func (rs *runState) finish() {
 	}
 	rs.log.Info("run finished", "status", rs.run.Status, "duration_ms", duration.Milliseconds(),
 		"error", rs.run.Error)
-}
-
-// pendingNodes returns the nodes without a finished step, in playbook
-// order.
-func (rs *runState) pendingNodes() []string {
-	var pending []string
-	for _, id := range rs.g.order {
-		if !rs.finished[id] {
-			pending = append(pending, id)
-		}
-	}
-	return slices.Clip(pending)
 }

@@ -14,6 +14,9 @@ type nodeCall struct {
 	step *Step
 	env  *designer.Env // expression scope, read only
 	logs *logBuffer
+	// sources are the nodes whose edges into the node were taken when the
+	// step started, in the order they were taken.
+	sources []string
 }
 
 // nodeResult is the outcome of one attempt of a node. A nil err means
@@ -24,22 +27,28 @@ type nodeResult struct {
 	output any // stored as the step output after the size check
 	err    *StepError
 	end    *runEnd // set by an end node
+	// abandon leaves the step unfinished in the store, as a shutdown
+	// does, so that Resume settles it.
+	abandon bool
 }
 
 // nodeFunc executes one attempt of a node.
 type nodeFunc func(ctx context.Context, call *nodeCall) nodeResult
 
 // nodeTypes maps each node type the engine runs to its function. A node of
-// another type fails its step with code unsupported_node.
+// another type fails its step with code unsupported_node. Loop and
+// subplaybook nodes run steps themselves, so their files add them in
+// init to keep the map's initialization free of cycles.
 //
-// TODO: switch, loop, join, approval, delay and subplaybook nodes are not
-// run yet.
+// TODO: approval and delay nodes are not run yet.
 var nodeTypes = map[string]nodeFunc{
 	designer.NodeTrigger:   runTrigger,
 	designer.NodeAction:    runAction,
 	designer.NodeCondition: runCondition,
 	designer.NodeTransform: runTransform,
 	designer.NodeEnd:       runEndNode,
+	designer.NodeSwitch:    runSwitch,
+	designer.NodeJoin:      runJoin,
 }
 
 func failed(code, msg string) nodeResult {

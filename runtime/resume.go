@@ -86,7 +86,8 @@ func (e *Engine) lastSeq(ctx context.Context, runID string) (int64, error) {
 // restore applies the steps a previous owner stored. Ended steps count as
 // done. A step left running fails as interrupted unless its node allows
 // another attempt. A pending step, stored while it waited for a retry,
-// runs that attempt.
+// runs that attempt. Steps of loop bodies are left out: a loop step that
+// did not end runs all its iterations again.
 func (rs *runState) restore(stored []Step) {
 	var unsettled []*Step
 	for i := range stored {
@@ -95,13 +96,15 @@ func (rs *runState) restore(stored []Step) {
 			rs.log.Warn("stored step skipped, node not in playbook", "node_id", step.NodeID)
 			continue
 		}
-		rs.started[step.NodeID] = true
+		if step.ID == stepID(rs.run.ID, step.NodeID) {
+			rs.front.started[step.NodeID] = true
+		}
 	}
 	for i := range stored {
 		step := &stored[i]
 		node, ok := rs.g.nodes[step.NodeID]
 		switch {
-		case !ok:
+		case !ok, step.ID != stepID(rs.run.ID, step.NodeID):
 		case step.Status == StepRunning || step.Status == StepPending:
 			unsettled = append(unsettled, step)
 		default:
@@ -111,13 +114,12 @@ func (rs *runState) restore(stored []Step) {
 	for _, step := range unsettled {
 		rs.settleInterrupted(rs.g.nodes[step.NodeID], step)
 	}
-	rs.ready = nil
 }
 
 // restoreEnded applies a step that ended before the takeover.
 func (rs *runState) restoreEnded(node *designer.Node, step *Step) {
 	if step.Status != StepSkipped {
-		rs.executed++
+		rs.executed.Add(1)
 	}
 	rs.complete(step)
 	if failsRun(step) {
@@ -151,9 +153,9 @@ func (rs *runState) settleInterrupted(node *designer.Node, step *Step) {
 	}
 	if step.Status == StepPending || retryable(node, step.Attempt, CodeInterrupted) {
 		rs.log.Info("interrupted step retried", "node_id", node.ID, "attempt", attempt)
-		rs.started[node.ID] = true
+		rs.front.started[node.ID] = true
 		rs.running++
-		rs.executed++
+		rs.executed.Add(1)
 		env := rs.env()
 		go func() {
 			rs.results <- rs.runStep(node, env, max(attempt, 1))

@@ -22,6 +22,11 @@ const (
 	CodeInvalidSettings = "invalid_settings"
 	CodeUnsupportedNode = "unsupported_node"
 	CodeAction          = "action"
+	CodeTooManySteps    = "too_many_steps"
+	CodeTooManyItems    = "too_many_items"
+	CodeDepthExceeded   = "depth_exceeded"
+	CodeChildRunFailed  = "child_run_failed"
+	CodeStoreFailed     = "store_failed"
 )
 
 // stepResult is the message a step goroutine sends to the run loop.
@@ -30,27 +35,59 @@ type stepResult struct {
 	step      *Step
 	end       *runEnd // set by an end node that succeeded
 	storeErr  error
-	abandoned bool // the engine stopped while the step ran, so nothing was stored
+	abandoned bool  // the engine stopped while the step ran, so nothing was stored
+	seq       int64 // seq of the step.finished event
 }
 
-// runStep executes node as a step, with retries, and stores each attempt.
+// instantNodes are the node types whose step does no I/O and ends at
+// once. Their attempt is stored once, when it ends, with its step.started
+// and step.finished events in one write. A crash before that write leaves
+// no trace, and the step runs again on resume.
+var instantNodes = map[string]bool{
+	designer.NodeTrigger:   true,
+	designer.NodeCondition: true,
+	designer.NodeTransform: true,
+	designer.NodeSwitch:    true,
+	designer.NodeJoin:      true,
+	designer.NodeEnd:       true,
+}
+
+// waitingNodes are the node types whose step only waits for other steps,
+// so it takes no slot of Config.MaxParallel.
+var waitingNodes = map[string]bool{
+	designer.NodeLoop:        true,
+	designer.NodeSubplaybook: true,
+}
+
+// runStep executes a top-level node as a step, with retries, and stores
+// each attempt.
 func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int) stepResult {
-	step := &Step{
-		ID:      stepID(rs.run.ID, node.ID),
-		RunID:   rs.run.ID,
-		NodeID:  node.ID,
-		Attempt: attempt,
+	return rs.runStepAt(rs.ctx, stepID(rs.run.ID, node.ID), node, env, nil, attempt)
+}
+
+// runStepAt executes node as the step id under ctx, with retries, and
+// stores each attempt. sources are the nodes whose edges into node were
+// taken.
+func (rs *runState) runStepAt(ctx context.Context, id string, node *designer.Node,
+	env *designer.Env, sources []string, attempt int) stepResult {
+	if !rs.acquireSlot(ctx, node) {
+		return stepResult{nodeID: node.ID, abandoned: true}
 	}
+	defer rs.releaseSlot(node)
+
+	step := &Step{ID: id, RunID: rs.run.ID, NodeID: node.ID, Attempt: attempt}
+	instant := instantNodes[node.Type]
 	for {
-		if err := rs.saveStarted(step); err != nil {
+		if err := rs.saveStarted(step, instant); err != nil {
 			return stepResult{nodeID: node.ID, storeErr: err}
 		}
 
 		logs := &logBuffer{}
-		res := rs.callNode(node, step, env, logs)
-		if res.err != nil && errors.Is(context.Cause(rs.ctx), errEngineClosed) {
-			rs.log.Warn("step interrupted by shutdown", "node_id", node.ID,
-				"attempt", step.Attempt, "error", res.err.Message)
+		call := &nodeCall{rs: rs, node: node, step: step, env: env, logs: logs, sources: sources}
+		res := rs.callNode(ctx, call)
+		if res.abandon || (res.err != nil && errors.Is(context.Cause(rs.ctx), errEngineClosed)) {
+			rs.log.Warn("step interrupted by shutdown", "node_id", node.ID, "step_id", id,
+				"attempt", step.Attempt)
 			return stepResult{nodeID: node.ID, abandoned: true}
 		}
 
@@ -59,12 +96,13 @@ func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int)
 		if retry {
 			step.Port = ""
 		}
-		if err := rs.saveFinished(step, logs, delay, retry); err != nil {
+		seq, err := rs.saveAttempt(step, logs, delay, retry, instant)
+		if err != nil {
 			return stepResult{nodeID: node.ID, storeErr: err}
 		}
 		if !retry {
 			rs.logFailure(step)
-			return stepResult{nodeID: node.ID, step: step, end: res.end}
+			return stepResult{nodeID: node.ID, step: step, end: res.end, seq: seq}
 		}
 
 		rs.log.Warn("step failed, retrying", "node_id", node.ID, "attempt", step.Attempt,
@@ -127,10 +165,37 @@ func (rs *runState) sleep(d time.Duration) bool {
 	}
 }
 
-func (rs *runState) saveStarted(step *Step) error {
+// acquireSlot takes a slot of Config.MaxParallel for a step of node, and
+// reports false when ctx ended or Shutdown began first.
+func (rs *runState) acquireSlot(ctx context.Context, node *designer.Node) bool {
+	if waitingNodes[node.Type] {
+		return true
+	}
+	select {
+	case rs.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-rs.e.soft.Done():
+		return false
+	}
+}
+
+func (rs *runState) releaseSlot(node *designer.Node) {
+	if !waitingNodes[node.Type] {
+		<-rs.slots
+	}
+}
+
+// saveStarted marks the step running and stores it with its
+// step.started event. An instant step is stored only when it ends.
+func (rs *runState) saveStarted(step *Step, instant bool) error {
 	now := time.Now().UTC()
 	step.Status = StepRunning
 	step.StartedAt = &now
+	if instant {
+		return nil
+	}
 	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
 		return fmt.Errorf("save step %q: %w", step.ID, err)
 	}
@@ -142,8 +207,17 @@ func (rs *runState) saveStarted(step *Step) error {
 // event in one write. A failed attempt that is retried carries
 // retry_in_ms in its event data.
 func (rs *runState) saveFinished(step *Step, logs *logBuffer, delay time.Duration, retry bool) error {
+	_, err := rs.saveAttempt(step, logs, delay, retry, false)
+	return err
+}
+
+// saveAttempt stores an attempt that ended like saveFinished, and returns
+// the seq of its step.finished event. For an instant step the
+// step.started event is written in the same write.
+func (rs *runState) saveAttempt(step *Step, logs *logBuffer, delay time.Duration, retry,
+	instant bool) (int64, error) {
 	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
-		return fmt.Errorf("save step %q: %w", step.ID, err)
+		return 0, fmt.Errorf("save step %q: %w", step.ID, err)
 	}
 
 	data := map[string]any{
@@ -160,26 +234,36 @@ func (rs *runState) saveFinished(step *Step, logs *logBuffer, delay time.Duratio
 	if retry {
 		data["retry_in_ms"] = delay.Milliseconds()
 	}
-	events := logs.events(step)
+	var events []Event
+	if instant {
+		events = append(events, newEvent(EventStepStarted, step.NodeID, step.ID,
+			map[string]any{"attempt": step.Attempt}))
+	}
+	events = append(events, logs.events(step)...)
 	events = append(events, newEvent(EventStepFinished, step.NodeID, step.ID, data))
-	return rs.events.append(rs.storeCtx(), events...)
+	if err := rs.events.append(rs.storeCtx(), events...); err != nil {
+		return 0, err
+	}
+	// append numbers the events in place.
+	return events[len(events)-1].Seq, nil
 }
 
-// callNode runs the node type's function under the step's timeout and
-// turns a context that ended into a timeout or canceled error.
-func (rs *runState) callNode(node *designer.Node, step *Step, env *designer.Env,
-	logs *logBuffer) nodeResult {
+// callNode runs the node type's function under the step's timeout,
+// derived from parent, and turns a context that ended into a timeout or
+// canceled error.
+func (rs *runState) callNode(parent context.Context, call *nodeCall) nodeResult {
+	node := call.node
 	run, ok := nodeTypes[node.Type]
 	if !ok {
 		return failed(CodeUnsupportedNode, fmt.Sprintf("node type %q is not supported", node.Type))
 	}
-	ctx, cancel, err := rs.stepContext(node)
+	ctx, cancel, err := stepContext(parent, node)
 	if err != nil {
 		return failed(CodeInvalidSettings, err.Error())
 	}
 	defer cancel()
 
-	res := run(ctx, &nodeCall{rs: rs, node: node, step: step, env: env, logs: logs})
+	res := run(ctx, call)
 	if res.err == nil || ctx.Err() == nil {
 		return res
 	}
@@ -207,9 +291,10 @@ func (rs *runState) stopError(cause error) *StepError {
 
 var errStepTimedOut = errors.New("step timed out")
 
-func (rs *runState) stepContext(node *designer.Node) (context.Context, context.CancelFunc, error) {
+func stepContext(parent context.Context, node *designer.Node) (
+	context.Context, context.CancelFunc, error) {
 	if node.Timeout == "" {
-		ctx, cancel := context.WithCancel(rs.ctx)
+		ctx, cancel := context.WithCancel(parent)
 		return ctx, cancel, nil
 	}
 	d, err := time.ParseDuration(node.Timeout)
@@ -217,7 +302,7 @@ func (rs *runState) stepContext(node *designer.Node) (context.Context, context.C
 		return nil, nil, fmt.Errorf("timeout %q: want a positive Go duration such as \"30s\"",
 			node.Timeout)
 	}
-	ctx, cancel := context.WithTimeoutCause(rs.ctx, d, errStepTimedOut)
+	ctx, cancel := context.WithTimeoutCause(parent, d, errStepTimedOut)
 	return ctx, cancel, nil
 }
 
@@ -266,9 +351,10 @@ func (rs *runState) marshalOutput(v any) (json.RawMessage, *StepError) {
 }
 
 // errorPort returns the port a failed step leaves through: "error" when an
-// edge leaves that port or on_error is "route", "success" when on_error is
-// "continue", and "" when the failure fails the run. A step stopped by its
-// run's cancellation always fails the run.
+// edge leaves that port or on_error is "route", the node type's continue
+// port (designer.ContinuePort) when on_error is "continue", and "" when
+// the failure fails the run. A step stopped by its run's cancellation
+// always fails the run.
 func errorPort(g *graph, node *designer.Node, stepErr *StepError) string {
 	if stepErr.Code == CodeCanceled {
 		return ""
@@ -277,7 +363,7 @@ func errorPort(g *graph, node *designer.Node, stepErr *StepError) string {
 	case g.hasEdgeFrom(node.ID, designer.PortError), node.OnError == designer.OnErrorRoute:
 		return designer.PortError
 	case node.OnError == designer.OnErrorContinue:
-		return designer.PortSuccess
+		return designer.ContinuePort(node)
 	}
 	return ""
 }
