@@ -84,12 +84,17 @@ func (r *Registry) Schemas(ref string) (input, output *Schema, ok bool) {
 	return e.input, e.output, true
 }
 
-// LookupAction returns the input and output JSON Schemas of ref. It
-// implements designer.Catalog.
+// LookupAction returns the input and output JSON Schemas of ref, whose
+// version part may be a range (see Resolve). It implements
+// designer.Catalog.
 func (r *Registry) LookupAction(ref string) (input, output json.RawMessage, ok bool) {
 	e, ok := r.entry(ref)
 	if !ok {
-		return nil, nil, false
+		a, err := r.Resolve(ref)
+		if err != nil {
+			return nil, nil, false
+		}
+		e, _ = r.entry(a.Manifest.Ref())
 	}
 	return e.input.Raw(), e.output.Raw(), true
 }
@@ -134,6 +139,10 @@ func cloneAction(a Action) Action {
 	m.OutputSchema = slices.Clone(m.OutputSchema)
 	m.Capabilities.Hosts = slices.Clone(m.Capabilities.Hosts)
 	m.Capabilities.Secrets = slices.Clone(m.Capabilities.Secrets)
+	if a.Deprecated != nil {
+		d := *a.Deprecated
+		a.Deprecated = &d
+	}
 	return a
 }
 
