@@ -32,10 +32,26 @@ type actionDoc struct {
 	Builtin   bool      `bson:"builtin"`
 	Manifest  []byte    `bson:"manifest"`
 	CreatedAt time.Time `bson:"created_at"`
+	SignedBy  string    `bson:"signed_by,omitempty"`
+
+	Deprecated *deprecationDoc `bson:"deprecated,omitempty"`
+}
+
+type deprecationDoc struct {
+	Message string    `bson:"message"`
+	At      time.Time `bson:"at"`
+	By      string    `bson:"by,omitempty"`
 }
 
 func (d *actionDoc) action() (actions.Action, error) {
-	a := actions.Action{SHA256: d.SHA256, Builtin: d.Builtin}
+	a := actions.Action{SHA256: d.SHA256, Builtin: d.Builtin, SignedBy: d.SignedBy}
+	if d.Deprecated != nil {
+		a.Deprecated = &actions.Deprecation{
+			Message: d.Deprecated.Message,
+			At:      d.Deprecated.At,
+			By:      d.Deprecated.By,
+		}
+	}
 	if err := json.Unmarshal(d.Manifest, &a.Manifest); err != nil {
 		return a, fmt.Errorf("action %q: decode manifest: %w", d.Ref, err)
 	}
@@ -104,6 +120,7 @@ func toActionDoc(a actions.Action) (actionDoc, error) {
 		Builtin:   a.Builtin,
 		Manifest:  manifest,
 		CreatedAt: time.Now(),
+		SignedBy:  a.SignedBy,
 	}, nil
 }
 
@@ -138,6 +155,22 @@ func (s *Store) storeModule(ctx context.Context, sum string, module []byte) erro
 
 	if _, err := s.modules.UploadFromStream(ctx, sum, bytes.NewReader(module)); err != nil {
 		return fmt.Errorf("upload module %s: %w", sum, err)
+	}
+	return nil
+}
+
+// DeprecateAction marks the stored version that ref ("name@version") names
+// as deprecated, replacing an earlier deprecation, or returns
+// runtime.ErrNotFound.
+func (s *Store) DeprecateAction(ctx context.Context, ref string, d actions.Deprecation) error {
+	doc := deprecationDoc{Message: d.Message, At: d.At, By: d.By}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "deprecated", Value: doc}}}}
+	res, err := s.actions.UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, update)
+	if err != nil {
+		return fmt.Errorf("deprecate action %q: %w", ref, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("action %q: %w", ref, runtime.ErrNotFound)
 	}
 	return nil
 }

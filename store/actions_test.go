@@ -8,6 +8,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -209,6 +210,48 @@ func TestModule_DamagedBytesAreRejected(t *testing.T) {
 		want := "module " + sum + ": stored bytes have sha256 " + sumOf([]byte("damaged"))
 		if err.Error() != want {
 			t.Errorf("Module error = %q, want %q", err, want)
+		}
+	})
+}
+
+func TestDeprecateAction_KeepsSignerAndShowsInList(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := newAction("ip.deprecated", "1.0.0")
+		a.SignedBy = "c2lnbmVyLWtleQ=="
+		if _, err := s.PutAction(ctx, a, wasmModule(t, 64)); err != nil {
+			t.Fatal(err)
+		}
+
+		at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		d := actions.Deprecation{Message: "use 2.0.0", At: at, By: "admin"}
+		if err := s.DeprecateAction(ctx, "ip.deprecated@1.0.0", d); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetAction(ctx, "ip.deprecated@1.0.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SignedBy != a.SignedBy {
+			t.Errorf("SignedBy = %q, want %q", got.SignedBy, a.SignedBy)
+		}
+		if got.Deprecated == nil || *got.Deprecated != d {
+			t.Errorf("Deprecated = %+v, want %+v", got.Deprecated, d)
+		}
+
+		list, err := s.ListActions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, listed := range list {
+			if listed.Manifest.Ref() == "ip.deprecated@1.0.0" && listed.Deprecated == nil {
+				t.Error("ListActions lost the deprecation")
+			}
+		}
+
+		err = s.DeprecateAction(ctx, "ip.deprecated@9.9.9", d)
+		if !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("DeprecateAction of a missing version = %v, want ErrNotFound", err)
 		}
 	})
 }
