@@ -17,3 +17,7 @@ var ErrShuttingDown = errors.New("engine shutting down")
 // exists but cannot be used for it, such as a rerun from a node inside a
 // loop body.
 var ErrInvalid = errors.New("invalid request")
+
+// ErrInvalidAnswer is returned, wrapped, when an approval answer names an
+// option the approval does not offer or breaks its comment rule.
+var ErrInvalidAnswer = errors.New("invalid answer")
