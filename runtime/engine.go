@@ -35,6 +35,12 @@ type Config struct {
 	MaxParallel    int           // steps running at once in one run; 0 means 8
 	MaxLoopItems   int           // items of one loop step; 0 means 10,000
 	MaxDepth       int           // depth of a subplaybook child run; 0 means 5
+
+	// Leases apply when Store also implements LeaseStore.
+	ProcessID          string        // lease holder id; empty means host name, pid and a random suffix
+	LeaseDuration      time.Duration // how long a lease lasts unrenewed; 0 means 15s
+	LeaseRenewInterval time.Duration // how often leases are renewed and runs claimed; 0 means 5s
+	PollInterval       time.Duration // how often other processes' answers and cancels are read; 0 means 1s
 }
 
 func (c Config) withDefaults() Config {
@@ -59,15 +65,30 @@ func (c Config) withDefaults() Config {
 	if c.MaxDepth <= 0 {
 		c.MaxDepth = DefaultMaxDepth
 	}
+	if c.ProcessID == "" {
+		c.ProcessID = newProcessID()
+	}
+	if c.LeaseDuration <= 0 {
+		c.LeaseDuration = DefaultLeaseDuration
+	}
+	if c.LeaseRenewInterval <= 0 {
+		c.LeaseRenewInterval = min(DefaultLeaseRenewInterval, c.LeaseDuration/3)
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
 	return c
 }
 
 // Engine executes runs. It owns every run it starts or resumes: all writes
-// for such a run go through it, in one process.
+// for such a run go through it. With a LeaseStore, engines in several
+// processes share runs, and each run has one owner at a time.
 type Engine struct {
-	cfg   Config
-	store Store
-	log   *slog.Logger
+	cfg    Config
+	store  Store // refuses writes for runs whose lease the engine lost
+	log    *slog.Logger
+	leases *leaser
+	waits  *waitRegistry
 
 	// soft is canceled when Shutdown begins, so runs start no more steps.
 	// hard is canceled when the grace period ends, so running steps stop.
@@ -88,10 +109,12 @@ func New(cfg Config) *Engine {
 	cfg = cfg.withDefaults()
 	e := &Engine{
 		cfg:    cfg,
-		store:  cfg.Store,
 		log:    cfg.Logger.With("component", "runtime"),
 		active: make(map[string]*runState),
 	}
+	e.leases = newLeaser(e, cfg)
+	e.store = fencedStore{Store: cfg.Store, leases: e.leases}
+	e.waits = newWaitRegistry(e, cfg.Store)
 	e.soft, e.stopSoft = context.WithCancel(context.Background())
 	e.hard, e.stopHard = context.WithCancelCause(context.Background())
 	return e
@@ -122,6 +145,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new run id: %w", err)
 	}
+	if err := e.takeNewRun(ctx, id); err != nil {
+		return nil, err
+	}
 	run := &Run{
 		ID:              id,
 		PlaybookID:      req.Playbook.ID,
@@ -134,6 +160,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
 		CreatedAt:       time.Now().UTC(),
 	}
 	if err := e.store.InsertRun(ctx, run); err != nil {
+		e.leases.drop(id)
 		return nil, fmt.Errorf("run %q: insert: %w", id, err)
 	}
 
@@ -143,6 +170,23 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
 		return nil, err
 	}
 	return &copied, nil
+}
+
+// takeNewRun takes the first lease generation of a new run and starts the
+// lease loop.
+func (e *Engine) takeNewRun(ctx context.Context, runID string) error {
+	if !e.leases.enabled() {
+		return nil
+	}
+	e.leases.startLoop()
+	ok, err := e.leases.take(ctx, runID, 1)
+	if err == nil && !ok {
+		err = ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("run %q: take lease: %w", runID, err)
+	}
+	return nil
 }
 
 func checkStartRequest(req StartRequest) error {
@@ -193,6 +237,7 @@ func (e *Engine) forget(rs *runState) {
 	e.mu.Lock()
 	delete(e.active, rs.run.ID)
 	e.mu.Unlock()
+	e.leases.release(rs.run)
 	rs.events.close()
 	close(rs.done)
 }
@@ -223,9 +268,10 @@ func (e *Engine) Wait(runID string) <-chan struct{} {
 
 // Cancel stops the run runID. An active run stops its running steps and
 // ends canceled. A run that is unfinished in the store but owned by no
-// engine is marked canceled there, with a run.finished event. Cancel
-// returns an error wrapping ErrNotFound for an unknown run and ErrConflict
-// for a run that already ended.
+// engine is marked canceled there, with a run.finished event. A run that
+// another process owns gets a cancel request, which its owner reads
+// within Config.PollInterval. Cancel returns an error wrapping ErrNotFound
+// for an unknown run and ErrConflict for a run that already ended.
 func (e *Engine) Cancel(ctx context.Context, runID string) error {
 	if rs := e.lookup(runID); rs != nil {
 		rs.cancel(errRunCanceled)
@@ -239,7 +285,10 @@ func (e *Engine) Cancel(ctx context.Context, runID string) error {
 	if run.Status.Ended() {
 		return fmt.Errorf("run %q: already %s: %w", runID, run.Status, ErrConflict)
 	}
-	return e.cancelStored(ctx, run)
+	if !e.leases.enabled() {
+		return e.cancelStored(ctx, run)
+	}
+	return e.cancelUnowned(ctx, run)
 }
 
 // cancelStored marks a run that no engine executes canceled and appends
@@ -289,6 +338,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 		e.stopHard(errEngineClosed)
+		e.leases.shutdown()
 		e.log.Info("engine stopped")
 		return nil
 	case <-ctx.Done():
@@ -297,6 +347,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	e.log.Warn("engine grace period ended, canceling running steps", "error", ctx.Err())
 	e.stopHard(errEngineClosed)
 	<-done
+	e.leases.shutdown()
 	e.log.Info("engine stopped")
 	return ctx.Err()
 }

@@ -124,7 +124,7 @@ func (rs *runState) begin() error {
 			rs.run.TriggerNode, rs.pb.ID, rs.pb.Version)
 	}
 
-	if rs.run.Status == RunRunning {
+	if rs.run.Status == RunRunning || rs.run.Status == RunWaiting {
 		rs.log.Info("run resumed", "playbook_id", rs.run.PlaybookID)
 		return nil
 	}
@@ -339,6 +339,10 @@ func (rs *runState) haltWith(end runEnd) {
 // finish stores the run's final state, unless Shutdown paused a run that
 // still has nodes to run.
 func (rs *runState) finish() {
+	if errors.Is(context.Cause(rs.ctx), errLeaseLost) {
+		rs.log.Warn("run left to its new owner")
+		return
+	}
 	pending := rs.front.pending()
 	if rs.end == nil && len(pending) > 0 {
 		if rs.paused {

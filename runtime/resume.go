@@ -18,16 +18,20 @@ const eventPage = 1000
 // in this engine: it keeps completed steps, settles steps left running,
 // continues the event seq after the last stored event and runs what is
 // left. A run that cannot be resumed is logged and skipped, and Resume
-// returns the joined errors after trying every run. Call it at startup,
-// before Start: a run that ends while Resume lists the store could be
-// taken over a second time.
+// returns the joined errors after trying every run.
 //
-// TODO: Resume takes no lease on a run, so two processes sharing one
-// database would both take over the same unfinished runs.
+// With a LeaseStore, Resume takes only runs whose lease expired or that
+// have none, and starts the loop that renews this engine's leases and
+// claims runs from processes that stop renewing theirs. Without one, call
+// it at startup, before Start: a run that ends while Resume lists the
+// store could be taken over a second time.
 func (e *Engine) Resume(ctx context.Context) error {
 	runs, err := e.store.ListUnfinishedRuns(ctx)
 	if err != nil {
 		return fmt.Errorf("list unfinished runs: %w", err)
+	}
+	if e.leases.enabled() {
+		return e.resumeLeased(ctx, runs)
 	}
 
 	var errs []error
@@ -45,6 +49,26 @@ func (e *Engine) Resume(ctx context.Context) error {
 		resumed++
 	}
 	e.log.Info("runs resumed", "count", resumed, "failed", len(errs))
+	return errors.Join(errs...)
+}
+
+// resumeLeased claims the unfinished runs whose lease expired and starts
+// the lease loop.
+func (e *Engine) resumeLeased(ctx context.Context, runs []Run) error {
+	if e.isClosing() {
+		return ErrShuttingDown
+	}
+	e.leases.startLoop()
+	ids := make([]string, len(runs))
+	for i := range runs {
+		ids[i] = runs[i].ID
+	}
+	latest, err := e.leases.latest(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("list leases: %w", err)
+	}
+	errs := e.leases.claimAll(ctx, ids, latest)
+	e.log.Info("runs resumed", "unfinished", len(runs), "failed", len(errs))
 	return errors.Join(errs...)
 }
 
@@ -145,13 +169,16 @@ func restoredEnd(node *designer.Node, step *Step) runEnd {
 }
 
 // settleInterrupted runs the step again when its node allows another
-// attempt, and otherwise stores it failed with code interrupted.
+// attempt, and otherwise stores it failed with code interrupted. An
+// approval or delay step that was waiting waits again in the same attempt,
+// for the answer or the due time its record holds.
 func (rs *runState) settleInterrupted(node *designer.Node, step *Step) {
 	attempt := step.Attempt
-	if step.Status == StepRunning {
+	waits := node.Type == designer.NodeApproval || node.Type == designer.NodeDelay
+	if step.Status == StepRunning && !waits {
 		attempt++
 	}
-	if step.Status == StepPending || retryable(node, step.Attempt, CodeInterrupted) {
+	if step.Status == StepPending || waits || retryable(node, step.Attempt, CodeInterrupted) {
 		rs.log.Info("interrupted step retried", "node_id", node.ID, "attempt", attempt)
 		rs.front.started[node.ID] = true
 		rs.running++

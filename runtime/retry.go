@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -21,7 +22,7 @@ var neverRetried = []string{
 
 // retryDelay reports whether the failed step is retried and after what
 // delay. RetryPolicy.Attempts counts every attempt, the first included.
-// The delay starts at InitialDelay and doubles up to MaxDelay.
+// The delay is drawn by backoff with full jitter.
 func (rs *runState) retryDelay(node *designer.Node, step *Step) (time.Duration, bool) {
 	if step.Status != StepFailed || !retryable(node, step.Attempt, step.Error.Code) {
 		return 0, false
@@ -31,11 +32,23 @@ func (rs *runState) retryDelay(node *designer.Node, step *Step) (time.Duration, 
 	}
 	initial := parseDelay(node.Retry.InitialDelay, defaultRetryInitialDelay)
 	maxDelay := parseDelay(node.Retry.MaxDelay, defaultRetryMaxDelay)
-	delay := initial
-	for i := 1; i < step.Attempt && delay < maxDelay; i++ {
-		delay *= 2
+	return backoff(step.Attempt, initial, maxDelay, rand.Int64N), true
+}
+
+// backoff returns the wait after the failed attempt (1 for the first) with
+// exponential backoff and full jitter: a uniform draw from 0 to a ceiling
+// that starts at initial and doubles per attempt up to maxDelay. randN
+// returns a uniform value in [0, n), as math/rand/v2's Int64N does.
+func backoff(attempt int, initial, maxDelay time.Duration, randN func(n int64) int64) time.Duration {
+	ceiling := max(initial, 0)
+	for i := 1; i < attempt && ceiling < maxDelay; i++ {
+		ceiling *= 2
 	}
-	return min(delay, maxDelay), true
+	ceiling = min(ceiling, maxDelay)
+	if ceiling <= 0 {
+		return 0
+	}
+	return time.Duration(randN(int64(ceiling) + 1))
 }
 
 // retryable reports whether a step of node that failed with code on

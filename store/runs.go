@@ -70,7 +70,15 @@ func (d *runDoc) run() runtime.Run {
 }
 
 // InsertRun stores a new run. A run with the same ID is runtime.ErrConflict.
+// A run that has not ended joins the active set first, so a crash between
+// the two writes leaves an entry without a run, which ListActiveRuns
+// callers remove, and never a run that no process finds.
 func (s *Store) InsertRun(ctx context.Context, run *runtime.Run) error {
+	if !run.Status.Ended() {
+		if err := s.markActive(ctx, run); err != nil {
+			return err
+		}
+	}
 	if _, err := s.runs.InsertOne(ctx, toRunDoc(run)); err != nil {
 		return wrapErr(err, "insert run %q", run.ID)
 	}
@@ -79,7 +87,8 @@ func (s *Store) InsertRun(ctx context.Context, run *runtime.Run) error {
 
 // UpdateRun replaces the stored run with run in one write. A run that was
 // never inserted is runtime.ErrNotFound. It is safe without transactions
-// because only the run's owner writes it.
+// because only the run's owner writes it. A run that ended leaves the
+// active set after the replace.
 func (s *Store) UpdateRun(ctx context.Context, run *runtime.Run) error {
 	res, err := s.runs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run))
 	if err != nil {
@@ -87,6 +96,9 @@ func (s *Store) UpdateRun(ctx context.Context, run *runtime.Run) error {
 	}
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("update run %q: %w", run.ID, runtime.ErrNotFound)
+	}
+	if run.Status.Ended() {
+		return s.DeleteActiveRun(ctx, run.ID)
 	}
 	return nil
 }

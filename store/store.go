@@ -49,6 +49,10 @@ type Store struct {
 	tokens, sessions    *mongo.Collection
 	actions             *mongo.Collection
 	modules             *mongo.GridFSBucket
+
+	// Run coordination: see leases.go, approvals.go and timers.go.
+	active, leases, renewals, cancels *mongo.Collection
+	approvals, answers, timers        *mongo.Collection
 }
 
 // Open connects to the database that cfg names and creates the indexes.
@@ -123,6 +127,13 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	s.sessions = s.db.Collection("sessions")
 	s.actions = s.db.Collection("actions")
 	s.modules = s.db.GridFSBucket(options.GridFSBucket().SetName("modules"))
+	s.active = s.db.Collection("active_runs")
+	s.leases = s.db.Collection("leases")
+	s.renewals = s.db.Collection("lease_renewals")
+	s.cancels = s.db.Collection("cancel_requests")
+	s.approvals = s.db.Collection("approvals")
+	s.answers = s.db.Collection("approval_answers")
+	s.timers = s.db.Collection("timers")
 	return nil
 }
 
@@ -204,6 +215,13 @@ func (s *Store) createIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "id", Value: 1}},
 			Options: options.Index().SetUnique(true),
 		}},
+		s.leases:   {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
+		s.renewals: {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
+		s.timers:   {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
+		s.approvals: {
+			{Keys: bson.D{{Key: "status", Value: 1}}},
+			{Keys: bson.D{{Key: "run_id", Value: 1}}},
+		},
 	} {
 		for _, model := range models {
 			if _, err := coll.Indexes().CreateOne(ctx, model); err != nil {

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/updraftsoar/updraft/runtime"
+)
+
+var _ runtime.LeaseStore = (*Store)(nil)
+
+// leaseDoc is one generation of a run's lease. It is inserted once and
+// never updated, so the unique _id "<run id>:<generation>" decides who
+// owns the generation.
+type leaseDoc struct {
+	ID         string    `bson:"_id"`
+	RunID      string    `bson:"run_id"`
+	Generation int64     `bson:"generation"`
+	Holder     string    `bson:"holder"`
+	TakenAt    time.Time `bson:"taken_at"`
+	ExpiresAt  time.Time `bson:"expires_at"` // expiry when taken
+}
+
+// renewalDoc is the expiry of one lease generation. Only the holder of the
+// generation writes it.
+type renewalDoc struct {
+	ID        string    `bson:"_id"`
+	RunID     string    `bson:"run_id"`
+	ExpiresAt time.Time `bson:"expires_at"`
+}
+
+// activeDoc marks a run that has not ended. The runs collection keeps
+// every run, so the lease loop reads this small collection instead.
+type activeDoc struct {
+	ID        string    `bson:"_id"`
+	CreatedAt time.Time `bson:"created_at"`
+}
+
+func leaseID(runID string, generation int64) string {
+	return fmt.Sprintf("%s:%d", runID, generation)
+}
+
+// InsertLease takes generation lease.Generation of lease.RunID for
+// lease.Holder. A generation that is already taken is runtime.ErrConflict.
+func (s *Store) InsertLease(ctx context.Context, lease runtime.Lease) error {
+	doc := leaseDoc{
+		ID:         leaseID(lease.RunID, lease.Generation),
+		RunID:      lease.RunID,
+		Generation: lease.Generation,
+		Holder:     lease.Holder,
+		TakenAt:    time.Now().UTC(),
+		ExpiresAt:  lease.ExpiresAt,
+	}
+	if _, err := s.leases.InsertOne(ctx, doc); err != nil {
+		return wrapErr(err, "run %q: take lease generation %d", lease.RunID, lease.Generation)
+	}
+	return nil
+}
+
+// RenewLeases sets the expiry of each lease in one bulk write. Only the
+// holder of a generation calls it for that generation.
+func (s *Store) RenewLeases(ctx context.Context, leases []runtime.Lease) error {
+	if len(leases) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, len(leases))
+	for i, l := range leases {
+		id := leaseID(l.RunID, l.Generation)
+		doc := renewalDoc{ID: id, RunID: l.RunID, ExpiresAt: l.ExpiresAt}
+		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).
+			SetReplacement(doc).SetUpsert(true)
+	}
+	opts := options.BulkWrite().SetOrdered(false)
+	if _, err := s.renewals.BulkWrite(ctx, models, opts); err != nil {
+		return fmt.Errorf("renew %d leases: %w", len(leases), err)
+	}
+	return nil
+}
+
+// ListLeases returns every stored lease generation of the runs runIDs,
+// with the expiry of its latest renewal, ordered by run and generation.
+func (s *Store) ListLeases(ctx context.Context, runIDs []string) ([]runtime.Lease, error) {
+	if len(runIDs) == 0 {
+		return nil, nil
+	}
+	filter := bson.D{{Key: "run_id", Value: bson.D{{Key: "$in", Value: runIDs}}}}
+	opts := options.Find().SetSort(bson.D{{Key: "run_id", Value: 1}, {Key: "generation", Value: 1}})
+	docs, err := findAll[leaseDoc](ctx, s.leases, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list leases of %d runs: %w", len(runIDs), err)
+	}
+	renewals, err := findAll[renewalDoc](ctx, s.renewals, filter, options.Find())
+	if err != nil {
+		return nil, fmt.Errorf("list lease renewals of %d runs: %w", len(runIDs), err)
+	}
+	expiry := make(map[string]time.Time, len(renewals))
+	for _, r := range renewals {
+		expiry[r.ID] = r.ExpiresAt
+	}
+
+	leases := make([]runtime.Lease, len(docs))
+	for i, d := range docs {
+		leases[i] = runtime.Lease{RunID: d.RunID, Generation: d.Generation, Holder: d.Holder,
+			ExpiresAt: d.ExpiresAt}
+		if t, ok := expiry[d.ID]; ok {
+			leases[i].ExpiresAt = t
+		}
+	}
+	return leases, nil
+}
+
+// DeleteCoordination removes what coordinated runID while it ran: every
+// lease generation and renewal, its timers and its cancel request. The
+// runtime calls it after the run ended.
+func (s *Store) DeleteCoordination(ctx context.Context, runID string) error {
+	byRun := bson.D{{Key: "run_id", Value: runID}}
+	for _, coll := range []*mongo.Collection{s.renewals, s.leases, s.timers} {
+		if _, err := coll.DeleteMany(ctx, byRun); err != nil {
+			return wrapErr(err, "run %q: delete %s", runID, coll.Name())
+		}
+	}
+	if _, err := s.cancels.DeleteOne(ctx, bson.D{{Key: "_id", Value: runID}}); err != nil {
+		return wrapErr(err, "run %q: delete cancel request", runID)
+	}
+	return nil
+}
+
+// ListActiveRuns returns the ids of runs that have not ended, oldest
+// first. InsertRun adds a run to this set and UpdateRun removes it when the
+// run ends.
+func (s *Store) ListActiveRuns(ctx context.Context) ([]string, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}})
+	docs, err := findAll[activeDoc](ctx, s.active, bson.D{}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list active runs: %w", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// DeleteActiveRun removes runID from the active set. The runtime calls it
+// for an entry whose run ended or was never stored.
+func (s *Store) DeleteActiveRun(ctx context.Context, runID string) error {
+	if _, err := s.active.DeleteOne(ctx, bson.D{{Key: "_id", Value: runID}}); err != nil {
+		return wrapErr(err, "run %q: leave active set", runID)
+	}
+	return nil
+}
+
+// markActive adds a run to the active set. A run already in it is fine.
+func (s *Store) markActive(ctx context.Context, run *runtime.Run) error {
+	doc := activeDoc{ID: run.ID, CreatedAt: run.CreatedAt}
+	opts := options.Replace().SetUpsert(true)
+	_, err := s.active.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, doc, opts)
+	if err != nil {
+		return wrapErr(err, "run %q: join active set", run.ID)
+	}
+	return nil
+}
+
+// InsertCancelRequest records that runID should be canceled. The process
+// that owns the run reads it and cancels the run. A second request for the
+// same run is runtime.ErrConflict.
+func (s *Store) InsertCancelRequest(ctx context.Context, runID, by string) error {
+	doc := bson.D{{Key: "_id", Value: runID}, {Key: "by", Value: by},
+		{Key: "at", Value: time.Now().UTC()}}
+	if _, err := s.cancels.InsertOne(ctx, doc); err != nil {
+		return wrapErr(err, "run %q: request cancel", runID)
+	}
+	return nil
+}
+
+// ListCancelRequests returns the ids among runIDs whose cancel was
+// requested.
+func (s *Store) ListCancelRequests(ctx context.Context, runIDs []string) ([]string, error) {
+	if len(runIDs) == 0 {
+		return nil, nil
+	}
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: runIDs}}}}
+	docs, err := findAll[activeDoc](ctx, s.cancels, filter, options.Find())
+	if err != nil {
+		return nil, fmt.Errorf("list cancel requests: %w", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
