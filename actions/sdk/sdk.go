@@ -17,9 +17,17 @@
 // A module that serves several actions registers each with Handle and then
 // calls Serve, which picks the function by the request's action name.
 //
-// Build it with GOOS=wasip1 GOARCH=wasm. The package also builds natively,
-// where Context.HTTP uses net/http directly and logs go to stderr, so an
-// action's code can be unit-tested with go test and NewTestContext.
+// Build it with GOOS=wasip1 GOARCH=wasm. Such a command module runs in a
+// fresh instance for every call. A module whose functions keep no state
+// between calls may instead register them with Handle in an init function
+// and be built with -buildmode=c-shared: the result is a reactor that
+// exports updraft_alloc and updraft_handle, whose instances the host keeps
+// and reuses for later calls of the same action version, and whose main
+// function never runs.
+//
+// The package also builds natively, where Context.HTTP uses net/http
+// directly and logs go to stderr, so an action's code can be unit-tested
+// with go test and NewTestContext.
 package sdk
 
 import (

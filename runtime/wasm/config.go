@@ -17,6 +17,9 @@ const (
 	DefaultMaxOutputBytes       = 1 << 20
 	DefaultMaxHTTPResponseBytes = 4 << 20
 	DefaultHTTPTimeout          = 15 * time.Second
+	DefaultReactorPoolSize      = 2
+	DefaultReactorMaxIdle       = 16
+	DefaultReactorMaxCalls      = 1000
 )
 
 // Config configures a Host. The zero value of each field except Registry
@@ -59,6 +62,19 @@ type Config struct {
 	// HTTPTimeout caps one HTTP host call, within the call's own deadline.
 	// Zero means DefaultHTTPTimeout.
 	HTTPTimeout time.Duration
+
+	// ReactorPoolSize caps the idle instances of a reactor module kept for
+	// one action version. Zero means DefaultReactorPoolSize, and a negative
+	// value keeps none, so each call starts a new instance.
+	ReactorPoolSize int
+
+	// ReactorMaxIdle caps the idle reactor instances kept for all action
+	// versions together. Zero means DefaultReactorMaxIdle.
+	ReactorMaxIdle int
+
+	// ReactorMaxCalls is the number of calls after which a reactor
+	// instance is closed, not reused. Zero means DefaultReactorMaxCalls.
+	ReactorMaxCalls int
 
 	// Registry holds the published actions. Required.
 	Registry *actions.Registry
@@ -122,6 +138,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.HTTPTimeout <= 0 {
 		c.HTTPTimeout = DefaultHTTPTimeout
+	}
+	if c.ReactorPoolSize == 0 {
+		c.ReactorPoolSize = DefaultReactorPoolSize
+	}
+	if c.ReactorMaxIdle <= 0 {
+		c.ReactorMaxIdle = DefaultReactorMaxIdle
+	}
+	if c.ReactorMaxCalls <= 0 {
+		c.ReactorMaxCalls = DefaultReactorMaxCalls
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -1,7 +1,9 @@
 // Package wasm runs action modules in wazero under ABI v1: a WASI
 // preview 1 command module that reads its request on stdin, writes its
 // result on stdout and reaches the outside only through the host imports
-// of the "updraft" module.
+// of the "updraft" module. A reactor module, which exports updraft_alloc
+// and updraft_handle, gets the same request through its memory and keeps
+// its instance for later calls of the same action version.
 package wasm
 
 import (
@@ -33,8 +35,10 @@ type Host struct {
 	closed   bool
 	runtimes map[uint32]wazero.Runtime // by memory limit in pages
 	modules  map[moduleKey]*compiledModule
+	pool     *reactorPool
 
-	compiles atomic.Int64 // modules compiled by this Host, for tests
+	compiles      atomic.Int64 // modules compiled by this Host, for tests
+	reactorStarts atomic.Int64 // reactor instances started, for tests
 }
 
 // moduleKey names a module compiled under one memory limit, because
@@ -45,9 +49,10 @@ type moduleKey struct {
 }
 
 type compiledModule struct {
-	ready  chan struct{} // closed when module or err is set
-	module wazero.CompiledModule
-	err    error
+	ready   chan struct{} // closed when module, reactor or err is set
+	module  wazero.CompiledModule
+	reactor bool // the module exports the reactor functions
+	err     error
 }
 
 // NewHost returns a Host for cfg. Close releases it.
@@ -69,6 +74,7 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 		cache:    cache,
 		runtimes: make(map[uint32]wazero.Runtime),
 		modules:  make(map[moduleKey]*compiledModule),
+		pool:     newReactorPool(cfg),
 	}
 	h.client = newHTTPClient(cfg)
 	h.log.InfoContext(ctx, "wasm host started",
@@ -90,7 +96,7 @@ func (h *Host) Close(ctx context.Context) error {
 	h.modules = nil
 	h.mu.Unlock()
 
-	var errs []error
+	errs := []error{h.pool.closeAll(ctx)}
 	for _, r := range runtimes {
 		errs = append(errs, r.Close(ctx))
 	}
@@ -131,7 +137,7 @@ func (h *Host) runtime(ctx context.Context, pages uint32) (wazero.Runtime, error
 
 // compiled returns the module with the given SHA-256 compiled for a memory
 // limit. Concurrent callers of the same module wait for one compilation.
-func (h *Host) compiled(ctx context.Context, sha string, pages uint32) (wazero.CompiledModule, error) {
+func (h *Host) compiled(ctx context.Context, sha string, pages uint32) (*compiledModule, error) {
 	key := moduleKey{sha256: sha, pages: pages}
 	h.mu.Lock()
 	if h.closed {
@@ -148,13 +154,16 @@ func (h *Host) compiled(ctx context.Context, sha string, pages uint32) (wazero.C
 	if ok {
 		select {
 		case <-cm.ready:
-			return cm.module, cm.err
+			return cm, cm.err
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
 
 	cm.module, cm.err = h.compile(ctx, sha, pages)
+	if cm.err == nil {
+		cm.reactor = isReactor(cm.module)
+	}
 	if cm.err != nil {
 		// A failed compilation is not cached, so a later call retries it.
 		h.mu.Lock()
@@ -164,7 +173,7 @@ func (h *Host) compiled(ctx context.Context, sha string, pages uint32) (wazero.C
 		h.mu.Unlock()
 	}
 	close(cm.ready)
-	return cm.module, cm.err
+	return cm, cm.err
 }
 
 func (h *Host) compile(ctx context.Context, sha string, pages uint32) (wazero.CompiledModule, error) {

@@ -18,7 +18,8 @@ import (
 
 var _ runtime.Invoker = (*Host)(nil)
 
-// Invoke runs one call of an action module in a fresh instance. A failure
+// Invoke runs one call of an action module: a command module in a fresh
+// instance, a reactor module in a pooled one (see invokeReactor). A failure
 // of the module, its input or its output is a *runtime.ActionError with one
 // of the Code constants or the module's own code. An action that is not in
 // the registry wraps runtime.ErrNotFound, and a canceled ctx returns its
@@ -48,18 +49,25 @@ func (h *Host) Invoke(ctx context.Context, call runtime.ActionCall) (json.RawMes
 		return nil, h.compileFailure(call.Action, err)
 	}
 
-	secrets, err := h.secretsFor(ctx, m)
+	secrets, err := h.secretsFor(ctx, m, call.Secrets)
 	if err != nil {
 		return nil, err
 	}
-	stdin, err := encodeRequest(call, input, secrets)
+	stdin, err := encodeRequest(call, input, m.Config, secrets)
 	if err != nil {
 		return nil, fmt.Errorf("action %q: %w", call.Action, err)
 	}
 
 	start := time.Now()
-	res := h.run(ctx, compiled, action, call, stdin, secrets, limits)
+	if compiled.reactor {
+		out, err := h.invokeReactor(ctx, compiled.module, action, call, stdin, secrets, limits, outSchema)
+		out, err = redactResult(out, err, secrets)
+		h.logCall(ctx, call, start, err)
+		return out, err
+	}
+	res := h.run(ctx, compiled.module, action, call, stdin, secrets, limits)
 	out, err := h.result(ctx, res, outSchema)
+	out, err = redactResult(out, err, secrets)
 	h.logCall(ctx, call, start, err)
 	return out, err
 }
@@ -93,24 +101,6 @@ func (h *Host) compileFailure(ref string, err error) error {
 	return fmt.Errorf("action %q: %w", ref, err)
 }
 
-// secretsFor reads the secrets the manifest declares.
-func (h *Host) secretsFor(ctx context.Context, m *actions.Manifest) (map[string]string, error) {
-	secrets := make(map[string]string, len(m.Capabilities.Secrets))
-	if h.cfg.Secrets == nil {
-		return secrets, nil
-	}
-	for _, name := range m.Capabilities.Secrets {
-		v, err := h.cfg.Secrets.Secret(ctx, name)
-		if err != nil {
-			h.log.WarnContext(ctx, "secret unavailable",
-				"action", m.Ref(), "secret", name, "error", err)
-			return nil, actionErr(CodeSecretUnavailable, "secret %q: %v", name, err)
-		}
-		secrets[name] = v
-	}
-	return secrets, nil
-}
-
 // runResult is the outcome of one instance: its error, output and log.
 type runResult struct {
 	ctx       context.Context // the parent context of the call
@@ -128,12 +118,7 @@ func (h *Host) run(ctx context.Context, compiled wazero.CompiledModule, action *
 	callCtx, cancel := context.WithTimeout(ctx, limits.timeout)
 	defer cancel()
 
-	emit := func(line string) {
-		if call.Log != nil {
-			call.Log(line)
-		}
-	}
-	stderr := newLineWriter(emit, newRedactor(secrets))
+	stderr := newLineWriter(logTo(call), newRedactor(secrets))
 	state := newCallState(h, action, stderr)
 	callCtx = withCallState(callCtx, state)
 
@@ -169,11 +154,13 @@ func (h *Host) run(ctx context.Context, compiled wazero.CompiledModule, action *
 	return res
 }
 
-func encodeRequest(call runtime.ActionCall, input json.RawMessage, secrets map[string]string) ([]byte, error) {
+func encodeRequest(call runtime.ActionCall, input, config json.RawMessage,
+	secrets map[string]string) ([]byte, error) {
 	req := request{
 		ABI:     actions.ABIv1,
 		Action:  call.Action,
 		Input:   input,
+		Config:  config,
 		Secrets: secrets,
 		Context: requestContext{
 			RunID:          call.RunID,
@@ -193,6 +180,7 @@ type request struct {
 	ABI     string            `json:"abi"`
 	Action  string            `json:"action"`
 	Input   json.RawMessage   `json:"input"`
+	Config  json.RawMessage   `json:"config,omitempty"` // the manifest's config
 	Secrets map[string]string `json:"secrets"`
 	Context requestContext    `json:"context"`
 }
