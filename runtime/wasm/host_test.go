@@ -111,8 +111,9 @@ func TestHost_HostileModules(t *testing.T) {
 }
 
 func TestHost_RequestAndSandbox(t *testing.T) {
-	h := newTestHost(t, Config{Secrets: staticSecrets{"token": "s3cret-value"}})
-	out, lines, err := invoke(t, h, "test.hostile@1.0.0", `{"mode":"echo"}`)
+	h := newTestHost(t, Config{Secrets: staticSecrets{"stored_token": "s3cret-value"}})
+	out, lines, err := invokeGranted(t, h, "test.hostile@1.0.0", `{"mode":"echo"}`,
+		map[string]string{"token": "stored_token"})
 	if err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}
