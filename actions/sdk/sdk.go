@@ -31,6 +31,7 @@
 package sdk
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 )
@@ -57,7 +58,12 @@ type Context struct {
 	IdempotencyKey string // the engine's key for this attempt of the step
 
 	secrets map[string]string
+	config  json.RawMessage
 }
+
+// Config returns the "config" of the request, which the host copies from
+// the manifest's config, or nil when the manifest has none.
+func (c *Context) Config() json.RawMessage { return c.config }
 
 // NewTestContext returns a Context for calling an action function in a
 // native unit test. Secret reads from a copy of secrets, HTTP sends with

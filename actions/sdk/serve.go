@@ -16,6 +16,10 @@ type handler func(ctx *Context, input json.RawMessage) (any, error)
 // handlers are the functions that Handle registered, by action name.
 var handlers = map[string]handler{}
 
+// prefixHandlers are the functions that HandlePrefix registered, by name
+// prefix.
+var prefixHandlers = map[string]handler{}
+
 // Run reads the request from stdin, calls fn with the decoded input,
 // writes the result envelope to stdout and exits. It exits with status 0
 // on success and 1 after writing an error envelope. It does not return.
@@ -36,6 +40,20 @@ func Handle[In, Out any](name string, fn func(ctx *Context, in In) (Out, error))
 		panic(fmt.Sprintf("sdk: action %q is already registered", name))
 	}
 	handlers[name] = typed(fn)
+}
+
+// HandlePrefix registers fn for every action whose name starts with
+// prefix, such as "openapi.", and has no function of its own from Handle.
+// The longest matching prefix wins. It panics when prefix does not end
+// with "." or is already registered.
+func HandlePrefix[In, Out any](prefix string, fn func(ctx *Context, in In) (Out, error)) {
+	if len(prefix) < 2 || !strings.HasSuffix(prefix, ".") {
+		panic(fmt.Sprintf("sdk: HandlePrefix with prefix %q, want a name and a trailing dot", prefix))
+	}
+	if _, ok := prefixHandlers[prefix]; ok {
+		panic(fmt.Sprintf("sdk: action prefix %q is already registered", prefix))
+	}
+	prefixHandlers[prefix] = typed(fn)
 }
 
 // Serve reads the request from stdin, calls the function that Handle
@@ -72,11 +90,20 @@ func serve(stdin io.Reader, stdout io.Writer, lookup func(name string) (handler,
 }
 
 func lookupHandler(name string) (handler, error) {
-	h, ok := handlers[name]
-	if !ok {
+	if h, ok := handlers[name]; ok {
+		return h, nil
+	}
+	var found handler
+	longest := 0
+	for prefix, h := range prefixHandlers {
+		if strings.HasPrefix(name, prefix) && len(prefix) > longest {
+			found, longest = h, len(prefix)
+		}
+	}
+	if found == nil {
 		return nil, Errorf(CodeUnknownAction, "action %q is not served by this module", name)
 	}
-	return h, nil
+	return found, nil
 }
 
 // typed wraps fn in a handler that decodes the input into In and turns a
@@ -104,6 +131,7 @@ type request struct {
 	ABI     string            `json:"abi"`
 	Action  string            `json:"action"`
 	Input   json.RawMessage   `json:"input"`
+	Config  json.RawMessage   `json:"config"`
 	Secrets map[string]string `json:"secrets"`
 	Context struct {
 		RunID          string `json:"run_id"`
@@ -130,6 +158,7 @@ func newContext(req *request) *Context {
 		StepID:         req.Context.StepID,
 		IdempotencyKey: req.Context.IdempotencyKey,
 		secrets:        req.Secrets,
+		config:         req.Config,
 	}
 }
 
