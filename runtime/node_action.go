@@ -38,6 +38,7 @@ func runAction(ctx context.Context, call *nodeCall) nodeResult {
 		StepID:         call.step.ID,
 		IdempotencyKey: fmt.Sprintf("%s:%d", call.step.ID, call.step.Attempt),
 		Log:            call.logs.add,
+		Secrets:        settings.Secrets,
 	})
 	if err != nil {
 		return nodeResult{input: json.RawMessage(input), err: actionError(settings.Action, err)}
