@@ -69,6 +69,10 @@ type Config struct {
 	Actions Catalog
 	Logger  *slog.Logger // nil discards logs
 
+	// Publishing enables publishing and deprecating actions; nil answers
+	// those routes with 503.
+	Publishing *Publishing
+
 	// PublicURL is the base of the webhook URLs the API returns, such as
 	// "https://soar.example.com". Empty uses the scheme and host of each
 	// request. An https URL also marks session cookies Secure.
@@ -179,14 +183,18 @@ func (s *Server) newEcho() *echo.Echo {
 
 func (s *Server) registerAPI(g *echo.Group) {
 	g.GET("/playbooks", s.listPlaybooks)
-	g.POST("/playbooks", s.createPlaybook)
+	g.POST("/playbooks", s.createPlaybook, s.resolveActionRanges)
 	g.GET("/playbooks/:id", s.getPlaybook)
-	g.PUT("/playbooks/:id", s.updatePlaybook)
+	g.PUT("/playbooks/:id", s.updatePlaybook, s.resolveActionRanges)
 	g.POST("/playbooks/:id/runs", s.startManualRun)
 	g.GET("/runs", s.listRuns)
 	g.GET("/runs/:id", s.getRun)
 	g.GET("/runs/:id/events", s.streamRunEvents)
 	g.GET("/actions", s.listActions)
+	g.POST("/actions", s.publishAction)
+	g.GET("/actions/:name", s.getActionVersions)
+	g.GET("/actions/:name/:version", s.getActionVersion)
+	g.POST("/actions/:name/:version/deprecate", s.deprecateAction)
 }
 
 func (s *Server) healthz(c echo.Context) error {

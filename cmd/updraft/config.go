@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/updraftsoar/updraft/actions"
 )
 
 // config is everything `updraft serve` reads from flags and the
@@ -25,6 +27,11 @@ type config struct {
 
 	AllowLoopbackActions bool     // actions may reach 127.0.0.0/8 and ::1 (tests only)
 	ApprovedHosts        []string // hosts that actions declaring "*" may reach
+
+	// TrustedKeys verify the signatures of published modules; nil trusts
+	// no key. RequireSignatures rejects modules that none of them signed.
+	TrustedKeys       *actions.TrustedKeys
+	RequireSignatures bool
 
 	LogLevel      slog.Level
 	LogFormat     string        // "json" or "text"
@@ -49,6 +56,10 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 		"let actions call loopback addresses; for tests only")
 	hosts := fs.String("approved-hosts", "",
 		"comma-separated `hosts` (name or name:port) that actions declaring any host may call")
+	trustedKeys := fs.String("trusted-keys", "",
+		"`file` of base64 ed25519 public keys, one per line, whose action signatures are trusted")
+	fs.BoolVar(&cfg.RequireSignatures, "require-signatures", false,
+		"reject published actions that no trusted key signed")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log `format`: json or text")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second,
@@ -81,7 +92,21 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	if err := checkPublicURL(cfg.PublicURL); err != nil {
 		return cfg, err
 	}
-	return cfg, nil
+	return cfg, loadTrustedKeys(&cfg, *trustedKeys)
+}
+
+func loadTrustedKeys(cfg *config, path string) error {
+	if path != "" {
+		keys, err := actions.LoadTrustedKeys(path)
+		if err != nil {
+			return fmt.Errorf("--trusted-keys: %w", err)
+		}
+		cfg.TrustedKeys = keys
+	}
+	if cfg.RequireSignatures && cfg.TrustedKeys.Len() == 0 {
+		return errors.New("--require-signatures needs --trusted-keys with at least one key")
+	}
+	return nil
 }
 
 func checkPublicURL(raw string) error {

@@ -95,6 +95,12 @@ func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store
 		Actions:   registry,
 		Logger:    log,
 		PublicURL: publicURL,
+		Publishing: &server.Publishing{
+			Store:             st,
+			Registry:          registry,
+			TrustedKeys:       cfg.TrustedKeys,
+			RequireSignatures: cfg.RequireSignatures,
+		},
 	})
 	if err != nil {
 		_ = ln.Close()
