@@ -44,12 +44,73 @@ func checkAction(c *nodeCheck) {
 		c.checkValue(joinPath("settings.inputs", name), s.Inputs[name])
 	}
 
+	checkSecretNames(c, s.Secrets)
+
 	schema, ok := c.lookupAction(s.Action)
 	if !ok {
 		return
 	}
 	checkInputNames(c, schema, s.Inputs, "action")
 	checkInputTypes(c, schema, s.Inputs)
+	checkSecretGrants(c, s.Action, s.Secrets)
+}
+
+// SecretCatalog returns the secret names that an action's manifest
+// declares in capabilities.secrets. A Catalog passed to Validate may
+// implement it too, and when it does not, grants are checked only for
+// their form.
+type SecretCatalog interface {
+	ActionSecrets(ref string) (declared []string, ok bool)
+}
+
+// storedSecretPattern is the form of a stored secret name, and
+// declaredSecretPattern the form of a name that a manifest declares.
+var (
+	storedSecretPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+	declaredSecretPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+)
+
+// checkSecretNames checks the form of each grant: a declared name mapped
+// to a stored secret name.
+func checkSecretNames(c *nodeCheck, grants map[string]string) {
+	for _, declared := range sortedKeys(grants) {
+		field := joinPath("settings.secrets", declared)
+		if !declaredSecretPattern.MatchString(declared) {
+			c.problemf(field, "secret name %q is invalid; use letters, digits, \"_\", \".\" or \"-\"",
+				declared)
+		}
+		stored := grants[declared]
+		if !storedSecretPattern.MatchString(stored) {
+			c.problemf(field, "stored secret name %q is invalid; pick a secret from the Secrets "+
+				"page (lowercase letters, digits, \"_\", \".\" or \"-\")", stored)
+		}
+	}
+}
+
+// checkSecretGrants reports grants of secrets that the action's manifest
+// does not declare.
+func checkSecretGrants(c *nodeCheck, ref string, grants map[string]string) {
+	cat, ok := c.catalog.(SecretCatalog)
+	if !ok || len(grants) == 0 {
+		return
+	}
+	declared, ok := cat.ActionSecrets(ref)
+	if !ok {
+		return
+	}
+	for _, name := range sortedKeys(grants) {
+		if slices.Contains(declared, name) {
+			continue
+		}
+		if len(declared) == 0 {
+			c.problemf(joinPath("settings.secrets", name),
+				"action %q declares no secrets, so it cannot be granted %q", ref, name)
+			continue
+		}
+		c.problemf(joinPath("settings.secrets", name),
+			"action %q does not declare the secret %q; it declares %s",
+			ref, name, strings.Join(declared, ", "))
+	}
 }
 
 // lookupAction checks the action reference and returns its input schema.
