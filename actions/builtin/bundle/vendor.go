@@ -5,6 +5,7 @@ import (
 	"github.com/updraftsoar/updraft/actions/builtin/crowdstrike"
 	"github.com/updraftsoar/updraft/actions/builtin/jira"
 	"github.com/updraftsoar/updraft/actions/builtin/okta"
+	"github.com/updraftsoar/updraft/actions/builtin/openapicall"
 	"github.com/updraftsoar/updraft/actions/builtin/opnsense"
 	"github.com/updraftsoar/updraft/actions/builtin/servicenow"
 	"github.com/updraftsoar/updraft/actions/builtin/slack"
@@ -30,4 +31,5 @@ func registerVendor() {
 	sdk.Handle("opnsense.block_ip", opnsense.Run)
 	sdk.Handle("crowdstrike.contain", crowdstrike.Run)
 	sdk.Handle("okta.user_suspend", okta.Run)
+	sdk.HandlePrefix(openapicall.Prefix, openapicall.Run)
 }
