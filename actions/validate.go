@@ -106,6 +106,10 @@ func checkABI(abi string) error {
 	return nil
 }
 
+// CheckName checks an action name: dotted lowercase words, such as
+// "ioc.extract".
+func CheckName(name string) error { return checkName(name) }
+
 func checkName(name string) error {
 	if !nameRE.MatchString(name) {
 		return fmt.Errorf("%q is not a dotted lowercase name such as \"ioc.extract\"", name)

@@ -28,6 +28,8 @@ func runCLI(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serveCommand(args[1:], stdout, stderr)
+	case "action":
+		return actionCommand(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "updraft", buildVersion())
 		return 0
