@@ -5,8 +5,13 @@ package main
 
 import "github.com/updraftsoar/updraft/actions/sdk"
 
-func main() {
+// init registers the functions, because a reactor build
+// (-buildmode=c-shared) runs init but never main.
+func init() {
 	registerLocal()
 	registerVendor()
+}
+
+func main() {
 	sdk.Serve()
 }
