@@ -73,6 +73,10 @@ type Config struct {
 	// those routes with 503.
 	Publishing *Publishing
 
+	// Secrets stores secret values; nil answers the secrets routes with
+	// 503.
+	Secrets SecretStore
+
 	// PublicURL is the base of the webhook URLs the API returns, such as
 	// "https://soar.example.com". Empty uses the scheme and host of each
 	// request. An https URL also marks session cookies Secure.
@@ -177,6 +181,8 @@ func (s *Server) newEcho() *echo.Echo {
 	s.registerAPI(api)
 
 	pages := e.Group("", s.requirePageSession)
+	s.registerSecretRoutes(api, pages)
+	s.registerOpenAPIRoutes(api, pages)
 	(&web.Pages{Playbooks: s.store}).Register(pages)
 	return e
 }

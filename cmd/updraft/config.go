@@ -25,6 +25,10 @@ type config struct {
 	// Empty generates one and prints it once.
 	BootstrapToken string
 
+	// SecretKeyFile holds the key that encrypts secrets. Empty means
+	// <DataDir>/secret.key, which is generated on first start.
+	SecretKeyFile string
+
 	AllowLoopbackActions bool     // actions may reach 127.0.0.0/8 and ::1 (tests only)
 	ApprovedHosts        []string // hosts that actions declaring "*" may reach
 
@@ -45,6 +49,7 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	cfg := config{
 		MongoURI:       getenv("MONGODB_URI"),
 		BootstrapToken: getenv("UPDRAFT_BOOTSTRAP_TOKEN"),
+		SecretKeyFile:  getenv("UPDRAFT_SECRET_KEY_FILE"),
 	}
 	fs := flag.NewFlagSet("updraft serve", flag.ContinueOnError)
 	fs.SetOutput(output)
@@ -56,6 +61,9 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 		"let actions call loopback addresses; for tests only")
 	hosts := fs.String("approved-hosts", "",
 		"comma-separated `hosts` (name or name:port) that actions declaring any host may call")
+	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", cfg.SecretKeyFile,
+		"`file` with the 32-byte key that encrypts secrets, mode 0600 "+
+			"(default <data-dir>/secret.key, generated on first start; or UPDRAFT_SECRET_KEY_FILE)")
 	trustedKeys := fs.String("trusted-keys", "",
 		"`file` of base64 ed25519 public keys, one per line, whose action signatures are trusted")
 	fs.BoolVar(&cfg.RequireSignatures, "require-signatures", false,

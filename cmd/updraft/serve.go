@@ -58,7 +58,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 	if err != nil {
 		return err
 	}
-	host, err := newActionHost(ctx, cfg, st, registry, log)
+	secrets, err := openSecrets(cfg, st)
+	if err != nil {
+		return err
+	}
+	host, err := newActionHost(ctx, cfg, st, registry, secrets, log)
 	if err != nil {
 		return err
 	}
@@ -77,13 +81,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 		shutdownEngine(engine, cfg.ShutdownGrace, log)
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	return serveHTTP(ctx, cfg, ln, st, engine, registry, log, ready)
+	return serveHTTP(ctx, cfg, ln, st, engine, registry, secrets, log, ready)
 }
 
 // serveHTTP serves on ln until ctx ends, then shuts the server and the
 // engine down.
 func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store,
-	engine *runtime.Engine, registry *actions.Registry, log *slog.Logger, ready func(string)) error {
+	engine *runtime.Engine, registry *actions.Registry, secrets *store.SecretStore,
+	log *slog.Logger, ready func(string)) error {
 	addr := ln.Addr().String()
 	publicURL := cfg.PublicURL
 	if publicURL == "" {
@@ -95,6 +100,7 @@ func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store
 		Actions:   registry,
 		Logger:    log,
 		PublicURL: publicURL,
+		Secrets:   secrets,
 		Publishing: &server.Publishing{
 			Store:             st,
 			Registry:          registry,
@@ -192,7 +198,7 @@ func loadActions(ctx context.Context, st *store.Store, log *slog.Logger) (*actio
 }
 
 func newActionHost(ctx context.Context, cfg config, st *store.Store, registry *actions.Registry,
-	log *slog.Logger) (*wasm.Host, error) {
+	secrets *store.SecretStore, log *slog.Logger) (*wasm.Host, error) {
 	cacheDir := filepath.Join(cfg.DataDir, "module-cache")
 	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
 		return nil, fmt.Errorf("module cache: %w", err)
@@ -203,6 +209,7 @@ func newActionHost(ctx context.Context, cfg config, st *store.Store, registry *a
 		ApprovedHosts: cfg.ApprovedHosts,
 		Registry:      registry,
 		Modules:       st,
+		Secrets:       secrets,
 		Logger:        log,
 	})
 }
