@@ -27,6 +27,15 @@ type Store interface {
 	ListUnfinishedRuns(ctx context.Context) ([]Run, error)
 }
 
+// StepInserter is a Store that also inserts new steps in one write. The
+// engine writes the steps of loop bodies through it when the Store has
+// it, because one batched insert costs far less than a SaveStep per step.
+// A step whose ID exists makes InsertSteps return an error wrapping
+// ErrConflict, and the engine then saves that batch with SaveStep.
+type StepInserter interface {
+	InsertSteps(ctx context.Context, steps []Step) error
+}
+
 // ActionCall is one call of an action module.
 type ActionCall struct {
 	Action         string // "name@version"
