@@ -31,6 +31,10 @@ type runDoc struct {
 	CreatedAt       time.Time  `bson:"created_at"`
 	StartedAt       *time.Time `bson:"started_at,omitempty"`
 	EndedAt         *time.Time `bson:"ended_at,omitempty"`
+	ParentRunID     string     `bson:"parent_run_id,omitempty"`
+	ParentStepID    string     `bson:"parent_step_id,omitempty"`
+	Depth           int        `bson:"depth,omitempty"`
+	RerunOf         string     `bson:"rerun_of,omitempty"`
 }
 
 func toRunDoc(r *runtime.Run) runDoc {
@@ -48,6 +52,10 @@ func toRunDoc(r *runtime.Run) runDoc {
 		CreatedAt:       r.CreatedAt,
 		StartedAt:       r.StartedAt,
 		EndedAt:         r.EndedAt,
+		ParentRunID:     r.ParentRunID,
+		ParentStepID:    r.ParentStepID,
+		Depth:           r.Depth,
+		RerunOf:         r.RerunOf,
 	}
 }
 
@@ -66,6 +74,10 @@ func (d *runDoc) run() runtime.Run {
 		CreatedAt:       d.CreatedAt,
 		StartedAt:       d.StartedAt,
 		EndedAt:         d.EndedAt,
+		ParentRunID:     d.ParentRunID,
+		ParentStepID:    d.ParentStepID,
+		Depth:           d.Depth,
+		RerunOf:         d.RerunOf,
 	}
 }
 
