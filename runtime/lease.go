@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -89,6 +90,7 @@ type leaser struct {
 	exclusive bool
 	log       *slog.Logger
 
+	claiming atomic.Bool // set by Resume: the loop claims expired runs
 	start    sync.Once
 	running  bool // set in start when the loop runs
 	stopOnce sync.Once
@@ -266,8 +268,8 @@ func (l *leaser) loop() {
 	}
 }
 
-// pass renews the held leases, stops runs whose lease was lost and claims
-// runs whose lease expired.
+// pass renews the held leases, stops runs whose lease was lost and, once
+// Resume was called, claims runs whose lease expired.
 func (l *leaser) pass(ctx context.Context) {
 	l.renewHeld(ctx)
 
@@ -282,7 +284,7 @@ func (l *leaser) pass(ctx context.Context) {
 		return
 	}
 	l.stopLost(latest)
-	if !l.e.isClosing() {
+	if l.claiming.Load() && !l.e.isClosing() {
 		l.claimAll(ctx, ids, latest)
 	}
 }

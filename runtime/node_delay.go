@@ -76,7 +76,9 @@ func (rs *runState) delayDue(ctx context.Context, call *nodeCall,
 	return due, nil
 }
 
-// evalDue evaluates the duration or until setting into a due time.
+// evalDue evaluates the duration or until setting into a due time. The
+// store keeps times to the millisecond, so the due time is truncated to
+// one, and every owner of the step waits for the same time.
 func evalDue(s *designer.DelaySettings, env *designer.Env, now time.Time) (time.Time, *StepError) {
 	if s.Duration != "" {
 		v, err := evalValue(s.Duration, env)
@@ -89,7 +91,7 @@ func evalDue(s *designer.DelaySettings, env *designer.Env, now time.Time) (time.
 			return time.Time{}, &StepError{Code: CodeInvalidSettings, Message: fmt.Sprintf(
 				"settings.duration: %v is not a positive Go duration such as \"15m\"", v)}
 		}
-		return now.Add(d), nil
+		return now.Add(d).Truncate(time.Millisecond), nil
 	}
 
 	v, err := evalValue(s.Until, env)
@@ -98,11 +100,11 @@ func evalDue(s *designer.DelaySettings, env *designer.Env, now time.Time) (time.
 	}
 	switch t := v.(type) {
 	case time.Time:
-		return t, nil
+		return t.Truncate(time.Millisecond), nil
 	case string:
 		parsed, err := time.Parse(time.RFC3339, t)
 		if err == nil {
-			return parsed, nil
+			return parsed.Truncate(time.Millisecond), nil
 		}
 	}
 	return time.Time{}, &StepError{Code: CodeInvalidSettings, Message: fmt.Sprintf(

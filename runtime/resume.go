@@ -58,6 +58,7 @@ func (e *Engine) resumeLeased(ctx context.Context, runs []Run) error {
 	if e.isClosing() {
 		return ErrShuttingDown
 	}
+	e.leases.claiming.Store(true)
 	e.leases.startLoop()
 	ids := make([]string, len(runs))
 	for i := range runs {

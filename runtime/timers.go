@@ -122,6 +122,11 @@ func (w *waitRegistry) setWaiting(rs *runState, delta int) {
 	}
 	w.mu.Unlock()
 
+	// A wait that Shutdown, a cancel or a lost lease ended leaves the
+	// stored status to the run's end or to its next owner.
+	if delta < 0 && (rs.e.soft.Err() != nil || rs.ctx.Err() != nil) {
+		return
+	}
 	status := RunRunning
 	switch {
 	case before == 0 && after > 0:
