@@ -78,7 +78,7 @@ type publishForm struct {
 
 // publishAction stores a new action version from a multipart body with the
 // parts "manifest" (JSON), "module" (wasm) and optionally "signature"
-// (base64 ed25519 over the module's hex SHA-256). It answers 201 for a new
+// (base64 ed25519 over the module's hex SHA-256). It responds 201 for a new
 // version, 200 when the version exists with the same module, and 409 when
 // it exists with another module.
 //
@@ -181,7 +181,7 @@ func (s *Server) storeAction(c echo.Context, pub *Publishing, a actions.Action, 
 	return c.JSON(status, a)
 }
 
-// republish answers a publish of a version that is already stored: 200
+// republish responds to a publish of a version that is already stored: 200
 // when the module is the same, 409 naming both hashes when it differs.
 func (s *Server) republish(c echo.Context, pub *Publishing, existing *actions.Action, sum string) error {
 	ref := existing.Manifest.Ref()

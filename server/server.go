@@ -69,8 +69,8 @@ type Config struct {
 	Actions Catalog
 	Logger  *slog.Logger // nil discards logs
 
-	// Publishing enables publishing and deprecating actions; nil answers
-	// those routes with 503.
+	// Publishing enables publishing and deprecating actions. When it is nil,
+	// those routes respond 503.
 	Publishing *Publishing
 
 	// Secrets stores secret values; nil answers the secrets routes with

@@ -30,7 +30,7 @@ type publishRequest struct {
 	Signature string // base64; empty publishes an unsigned module
 }
 
-// publishResult is the server's answer to a publish that succeeded.
+// publishResult is the server's response to a publish that succeeded.
 type publishResult struct {
 	Created bool // false when the same module was already published
 	Action  actions.Action
