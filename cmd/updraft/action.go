@@ -24,6 +24,8 @@ func actionCommand(args []string, stdout, stderr io.Writer) int {
 		return publishActionCommand(args[1:], stdout, stderr)
 	case "keygen":
 		return keygenCommand(args[1:], stdout, stderr)
+	case "from-openapi":
+		return fromOpenAPICommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, actionUsage)
 		return 0

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -198,4 +200,39 @@ func (a *reputationAPI) calls() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.auths)
+}
+
+func TestCLI_ActionFromOpenAPI(t *testing.T) {
+	srv := startServer(t)
+	spec := t.TempDir() + "/reputation.json"
+	if err := os.WriteFile(spec, []byte(reputationSpec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"action", "from-openapi", spec, "--operation", "lookupIp",
+		"--server", "http://127.0.0.1:9/v1", "--updraft", srv.URL, "--token", srv.Token}
+
+	tests := []struct {
+		name       string
+		extra      []string
+		wantStatus int
+		wantOut    string
+	}{
+		{"preview", nil, 0, `"name": "openapi.reputation.lookup_ip"`},
+		{"publish", []string{"--publish"}, 0,
+			"published openapi.reputation.lookup_ip@1.2.0 (hosts 127.0.0.1:9; secrets token)"},
+		{"publish again", []string{"--publish"}, 0, "already published openapi.reputation.lookup_ip@1.2.0"},
+		{"unknown operation", []string{"--operation", "nope"}, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			status := runCLI(append(slices.Clone(base), tt.extra...), &stdout, &stderr)
+			if status != tt.wantStatus {
+				t.Fatalf("status %d, want %d; stderr %s", status, tt.wantStatus, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.wantOut) {
+				t.Errorf("stdout %q lacks %q", stdout.String(), tt.wantOut)
+			}
+		})
+	}
 }
