@@ -1,8 +1,8 @@
 // Command build compiles the bundle command under -src for GOOS=wasip1
-// GOARCH=wasm into <out>/bundle.wasm, the one module of every bundled
-// action. It copies each manifest.json or manifest.<word>.json in the
-// subdirectories of -src to <out>/<name>.json, where <name> is the
-// manifest's action name.
+// GOARCH=wasm as a reactor module into <out>/bundle.wasm, the one module
+// of every bundled action. It copies each manifest.json or
+// manifest.<word>.json in the subdirectories of -src to <out>/<name>.json,
+// where <name> is the manifest's action name.
 //
 //	go run ./actions/builtin/build -out actions/builtin/dist
 package main
@@ -126,7 +126,10 @@ func buildModule(dir, out string) error {
 
 	// -trimpath and -buildvcs=false keep the module bytes, and so its
 	// SHA-256, the same across checkouts built with the same toolchain.
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-o", absOut, ".")
+	// -buildmode=c-shared makes a reactor module, whose instances the host
+	// reuses across calls of one action version.
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-buildmode=c-shared",
+		"-o", absOut, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	var stderr bytes.Buffer
