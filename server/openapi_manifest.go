@@ -63,7 +63,8 @@ func (d *openAPIDoc) manifest(op *operation, base, api, version string) (*action
 }
 
 // inputSchema returns the input schema of op and the parameters of its
-// call. Path parameters are required; others as the spec says.
+// call. Path parameters are always required, and others when the spec
+// marks them required.
 func (d *openAPIDoc) inputSchema(op *operation, defs map[string]any) (map[string]any, *openapicall.Config, error) {
 	props := map[string]any{}
 	var required []string

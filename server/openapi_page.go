@@ -21,7 +21,7 @@ func (s *Server) openAPIPage(c echo.Context) error {
 }
 
 // openAPIForm previews or publishes the actions of the page's form, as
-// its "mode" field says, and shows the page again with the result.
+// its "mode" field selects, and shows the page again with the result.
 func (s *Server) openAPIForm(c echo.Context) error {
 	values, err := s.readPageForm(c, maxSpecBody)
 	if err != nil {

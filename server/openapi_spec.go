@@ -36,7 +36,7 @@ var jsonMediaType = regexp.MustCompile(`^application/([a-z0-9.+-]*\+)?json(;.*)?
 // GenerateOpenAPIActions turns operations of an OpenAPI 3.0 or 3.1
 // document, in JSON or YAML, into action manifests run by the bundled
 // openapicall function. Inputs come from the path, query and header
-// parameters and the JSON request body; the output is the status and the
+// parameters and the JSON request body. The output is the status and the
 // JSON body of the first 2xx response.
 func GenerateOpenAPIActions(spec []byte, opts OpenAPIOptions) ([]actions.Manifest, error) {
 	doc, err := parseOpenAPI(spec)
