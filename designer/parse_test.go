@@ -166,7 +166,7 @@ func TestDecodeSettings(t *testing.T) {
 		{
 			name:     "unknown key",
 			settings: `{"action": "a.b@1.0.0", "input": {}}`,
-			wantErr:  "settings.input: unknown field; known fields are action, inputs",
+			wantErr:  "settings.input: unknown field; known fields are action, inputs, range, secrets",
 		},
 		{
 			name:     "wrong type",
