@@ -18,16 +18,16 @@ import (
 // extraBuild is the set of modules built on first use by the reactor
 // tests and the benchmarks, by action name.
 var extraBuild struct {
-	once    sync.Once
-	err     error
-	reactor map[string]testModule // the reactor test module and the C module
-	bundle  map[string]testModule // the bundle built as a command module
-	rbundle map[string]testModule // the bundle built as a reactor module
+	once          sync.Once
+	err           error
+	reactor       map[string]testModule // the reactor test module and the C module
+	bundle        map[string]testModule // the bundle built as a command module
+	reactorBundle map[string]testModule // the bundle built as a reactor module
 }
 
 // extraModules builds the reactor test module and both builds of the
 // bundle into the directory that TestMain removes.
-func extraModules(tb testing.TB) (reactor, bundle, rbundle map[string]testModule) {
+func extraModules(tb testing.TB) (reactor, bundle, reactorBundle map[string]testModule) {
 	tb.Helper()
 	extraBuild.once.Do(func() {
 		extraBuild.err = buildExtraModules(filepath.Dir(sharedCacheDir))
@@ -35,7 +35,7 @@ func extraModules(tb testing.TB) (reactor, bundle, rbundle map[string]testModule
 	if extraBuild.err != nil {
 		tb.Fatal(extraBuild.err)
 	}
-	return extraBuild.reactor, extraBuild.bundle, extraBuild.rbundle
+	return extraBuild.reactor, extraBuild.bundle, extraBuild.reactorBundle
 }
 
 func buildExtraModules(dir string) error {
@@ -54,7 +54,7 @@ func buildExtraModules(dir string) error {
 	}{
 		{"testdata/reactor", "c-shared", reactorManifests, &extraBuild.reactor},
 		{"../../actions/builtin/bundle", "exe", bundleManifests, &extraBuild.bundle},
-		{"../../actions/builtin/bundle", "c-shared", bundleManifests, &extraBuild.rbundle},
+		{"../../actions/builtin/bundle", "c-shared", bundleManifests, &extraBuild.reactorBundle},
 	}
 	for _, b := range builds {
 		out := filepath.Join(dir, filepath.Base(b.pkg)+"-"+b.mode+".wasm")
@@ -156,14 +156,14 @@ func invokeProbe(t *testing.T, h *Host, mode string) probeOutput {
 }
 
 func TestHost_ReactorDetected(t *testing.T) {
-	reactor, bundle, rbundle := extraModules(t)
+	reactor, bundle, reactorBundle := extraModules(t)
 	tests := []struct {
 		name   string
 		module testModule
 		want   bool
 	}{
 		{"reactor test module", reactor["test.reactor"], true},
-		{"bundle as reactor", rbundle["ioc.extract"], true},
+		{"bundle as reactor", reactorBundle["ioc.extract"], true},
 		{"bundle as command", bundle["ioc.extract"], false},
 		{"C command module", reactor["test.c_echo"], false},
 	}
@@ -374,9 +374,9 @@ func TestReactorPool_Caps(t *testing.T) {
 // outside service through the command build and the reactor build of the
 // bundle and compares the results.
 func TestHost_ReactorMatchesCommand(t *testing.T) {
-	_, bundle, rbundle := extraModules(t)
+	_, bundle, reactorBundle := extraModules(t)
 	command := newHostWith(t, Config{}, bundle)
-	reactor := newHostWith(t, Config{}, rbundle)
+	reactor := newHostWith(t, Config{}, reactorBundle)
 
 	for _, tt := range bundledInputs(t) {
 		t.Run(tt.action, func(t *testing.T) {
