@@ -42,6 +42,9 @@ type runState struct {
 	// halted is set with end, so that loop iterations running in other
 	// goroutines start no more steps.
 	halted atomic.Bool
+	// finishes counts the step finishes recorded, see stepResult.order.
+	finishes atomic.Int64
+	body     *bodyWriter
 
 	trigger  any                           // run.Trigger decoded
 	inputs   any                           // run.Inputs decoded
@@ -76,6 +79,7 @@ func newRunState(e *Engine, run *Run, pb *designer.Playbook, lastSeq int64) *run
 		envSteps: make(map[string]designer.StepState),
 		results:  make(chan stepResult, e.cfg.MaxParallel),
 	}
+	rs.body = newBodyWriter(rs)
 	rs.ctx, rs.cancel = context.WithCancelCause(e.hard)
 	return rs
 }
@@ -194,8 +198,8 @@ func (rs *runState) dispatch() {
 		if rs.running >= rs.e.cfg.MaxParallel {
 			return
 		}
-		if err := rs.countStep(id); err != nil {
-			rs.halt(RunFailed, err.Message)
+		if err := rs.countStep(); err != nil {
+			rs.halt(RunFailed, fmt.Sprintf("node %q: %s", id, err.Message))
 			return
 		}
 		rs.front.pop()
@@ -203,15 +207,15 @@ func (rs *runState) dispatch() {
 	}
 }
 
-// countStep counts a step of nodeID against Config.MaxSteps and returns
-// an error when the run has used them all.
-func (rs *runState) countStep(nodeID string) *StepError {
+// countStep counts a step against Config.MaxSteps and returns an error
+// when the run has used them all.
+func (rs *runState) countStep() *StepError {
 	if rs.executed.Add(1) <= int64(rs.e.cfg.MaxSteps) {
 		return nil
 	}
 	rs.executed.Add(-1)
 	return &StepError{Code: CodeTooManySteps, Message: fmt.Sprintf(
-		"node %q: run exceeds the limit of %d steps", nodeID, rs.e.cfg.MaxSteps)}
+		"run exceeds the limit of %d steps", rs.e.cfg.MaxSteps)}
 }
 
 // startStep runs the first attempt of a top-level node in a new
@@ -222,7 +226,8 @@ func (rs *runState) startStep(nodeID string, attempt int) {
 	env := rs.env()
 	sources := rs.front.sources[nodeID]
 	go func() {
-		rs.results <- rs.runStepAt(rs.ctx, stepID(rs.run.ID, nodeID), node, env, sources, attempt)
+		rs.results <- rs.runStepAt(rs.ctx, stepID(rs.run.ID, nodeID), node, env, sources, attempt,
+			false)
 	}()
 }
 

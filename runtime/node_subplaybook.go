@@ -144,7 +144,11 @@ func (rs *runState) startChild(ctx context.Context, step *Step, pb *designer.Pla
 		ParentStepID:    step.ID,
 		Depth:           rs.run.Depth + 1,
 	}
+	if err := e.takeNewRun(ctx, id); err != nil {
+		return nil, err
+	}
 	if err := e.store.InsertRun(ctx, run); err != nil {
+		e.leases.drop(id)
 		return nil, fmt.Errorf("run %q: insert child run: %w", id, err)
 	}
 	child := newRunState(e, run, pb, 0)

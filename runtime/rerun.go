@@ -130,7 +130,11 @@ func reusableSteps(pb *designer.Playbook, origID, newID string, steps []Step,
 // NOTE: each reused step is one write, because Store has no batch write
 // of steps.
 func (e *Engine) storeRerun(ctx context.Context, run *Run, reused []Step) error {
+	if err := e.takeNewRun(ctx, run.ID); err != nil {
+		return err
+	}
 	if err := e.store.InsertRun(ctx, run); err != nil {
+		e.leases.drop(run.ID)
 		return fmt.Errorf("run %q: insert: %w", run.ID, err)
 	}
 	for i := range reused {

@@ -35,8 +35,10 @@ type stepResult struct {
 	step      *Step
 	end       *runEnd // set by an end node that succeeded
 	storeErr  error
-	abandoned bool  // the engine stopped while the step ran, so nothing was stored
-	seq       int64 // seq of the step.finished event
+	abandoned bool // the engine stopped while the step ran, so nothing was stored
+	// order counts the finishes recorded in the run, so the highest
+	// order in a loop iteration is its step that finished last.
+	order int64
 }
 
 // instantNodes are the node types whose step does no I/O and ends at
@@ -52,24 +54,27 @@ var instantNodes = map[string]bool{
 	designer.NodeEnd:       true,
 }
 
-// waitingNodes are the node types whose step only waits for other steps,
-// so it takes no slot of Config.MaxParallel.
+// waitingNodes are the node types whose step only waits, for other steps,
+// for time or for people, so it takes no slot of Config.MaxParallel.
 var waitingNodes = map[string]bool{
 	designer.NodeLoop:        true,
 	designer.NodeSubplaybook: true,
+	designer.NodeApproval:    true,
+	designer.NodeDelay:       true,
 }
 
 // runStep executes a top-level node as a step, with retries, and stores
 // each attempt.
 func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int) stepResult {
-	return rs.runStepAt(rs.ctx, stepID(rs.run.ID, node.ID), node, env, nil, attempt)
+	return rs.runStepAt(rs.ctx, stepID(rs.run.ID, node.ID), node, env, nil, attempt, false)
 }
 
 // runStepAt executes node as the step id under ctx, with retries, and
 // stores each attempt. sources are the nodes whose edges into node were
-// taken.
+// taken. inBody marks a step of a loop body, whose instant attempts are
+// written in batches by rs.body.
 func (rs *runState) runStepAt(ctx context.Context, id string, node *designer.Node,
-	env *designer.Env, sources []string, attempt int) stepResult {
+	env *designer.Env, sources []string, attempt int, inBody bool) stepResult {
 	if !rs.acquireSlot(ctx, node) {
 		return stepResult{nodeID: node.ID, abandoned: true}
 	}
@@ -96,13 +101,17 @@ func (rs *runState) runStepAt(ctx context.Context, id string, node *designer.Nod
 		if retry {
 			step.Port = ""
 		}
-		seq, err := rs.saveAttempt(step, logs, delay, retry, instant)
-		if err != nil {
+		var order int64
+		if instant && inBody && !retry {
+			order = rs.body.add(step, attemptEvents(step, logs, delay, retry, instant))
+		} else if _, err := rs.saveAttempt(step, logs, delay, retry, instant); err != nil {
 			return stepResult{nodeID: node.ID, storeErr: err}
+		} else {
+			order = rs.finishes.Add(1)
 		}
 		if !retry {
 			rs.logFailure(step)
-			return stepResult{nodeID: node.ID, step: step, end: res.end, seq: seq}
+			return stepResult{nodeID: node.ID, step: step, end: res.end, order: order}
 		}
 
 		rs.log.Warn("step failed, retrying", "node_id", node.ID, "attempt", step.Attempt,
@@ -219,7 +228,18 @@ func (rs *runState) saveAttempt(step *Step, logs *logBuffer, delay time.Duration
 	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
 		return 0, fmt.Errorf("save step %q: %w", step.ID, err)
 	}
+	events := attemptEvents(step, logs, delay, retry, instant)
+	if err := rs.events.append(rs.storeCtx(), events...); err != nil {
+		return 0, err
+	}
+	// append numbers the events in place.
+	return events[len(events)-1].Seq, nil
+}
 
+// attemptEvents returns the events of an attempt that ended: its log
+// lines and step.finished, after step.started for an instant step.
+func attemptEvents(step *Step, logs *logBuffer, delay time.Duration, retry,
+	instant bool) []Event {
 	data := map[string]any{
 		"status":      step.Status,
 		"attempt":     step.Attempt,
@@ -240,12 +260,7 @@ func (rs *runState) saveAttempt(step *Step, logs *logBuffer, delay time.Duration
 			map[string]any{"attempt": step.Attempt}))
 	}
 	events = append(events, logs.events(step)...)
-	events = append(events, newEvent(EventStepFinished, step.NodeID, step.ID, data))
-	if err := rs.events.append(rs.storeCtx(), events...); err != nil {
-		return 0, err
-	}
-	// append numbers the events in place.
-	return events[len(events)-1].Seq, nil
+	return append(events, newEvent(EventStepFinished, step.NodeID, step.ID, data))
 }
 
 // callNode runs the node type's function under the step's timeout,
