@@ -36,11 +36,10 @@ type nodeResult struct {
 type nodeFunc func(ctx context.Context, call *nodeCall) nodeResult
 
 // nodeTypes maps each node type the engine runs to its function. A node of
-// another type fails its step with code unsupported_node. Loop and
-// subplaybook nodes run steps themselves, so their files add them in
-// init to keep the map's initialization free of cycles.
-//
-// TODO: approval and delay nodes are not run yet.
+// another type fails its step with code unsupported_node. The files of
+// loop, subplaybook, approval and delay nodes add them in init, because
+// those functions reach the map again and a map literal would form an
+// initialization cycle.
 var nodeTypes = map[string]nodeFunc{
 	designer.NodeTrigger:   runTrigger,
 	designer.NodeAction:    runAction,
