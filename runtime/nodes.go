@@ -36,10 +36,10 @@ type nodeResult struct {
 type nodeFunc func(ctx context.Context, call *nodeCall) nodeResult
 
 // nodeTypes maps each node type the engine runs to its function. A node of
-// another type fails its step with code unsupported_node. The files of
-// loop, subplaybook, approval and delay nodes add them in init, because
-// those functions reach the map again and a map literal would form an
-// initialization cycle.
+// another type fails its step with code unsupported_node. Approval,
+// delay, loop and subplaybook nodes are added in init by their files. Loop
+// and subplaybook functions run steps, which reach this map again, so in
+// the literal they would form an initialization cycle.
 var nodeTypes = map[string]nodeFunc{
 	designer.NodeTrigger:   runTrigger,
 	designer.NodeAction:    runAction,
