@@ -137,7 +137,8 @@ func newProcessID() string {
 func (l *leaser) enabled() bool { return l.store != nil }
 
 // owns reports whether the engine may write for runID: leases are off, or
-// it holds an unexpired lease of the run that was not lost.
+// it holds a lease of the run that was not lost and is further than the
+// margin from its expiry.
 func (l *leaser) owns(runID string) bool {
 	if !l.enabled() {
 		return true
@@ -145,8 +146,13 @@ func (l *leaser) owns(runID string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h, ok := l.held[runID]
-	return ok && !h.lost && time.Now().Before(h.validUntil)
+	return ok && !h.lost && time.Now().Before(h.validUntil.Add(-l.margin()))
 }
+
+// margin is how long before its lease expires the engine stops writing
+// for a run. A write sent just before then may take that long to land
+// and still come before any other process can take the run.
+func (l *leaser) margin() time.Duration { return l.duration / 5 }
 
 // expired reports whether the lease no longer protects its run.
 func (l *leaser) expired(lease *Lease, now time.Time) bool {
@@ -300,7 +306,7 @@ func (l *leaser) renewHeld(ctx context.Context) {
 	for id, h := range l.held {
 		switch {
 		case h.lost:
-		case start.After(h.validUntil):
+		case start.After(h.validUntil.Add(-l.margin())):
 			h.lost = true
 			expired = append(expired, id)
 		default:

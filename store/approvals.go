@@ -69,7 +69,10 @@ func (d *answerDoc) answer() *runtime.ApprovalAnswer {
 // same ID. Only the owner of the approval's run calls it.
 func (s *Store) SaveApproval(ctx context.Context, a *runtime.Approval) error {
 	opts := options.Replace().SetUpsert(true)
-	_, err := s.approvals.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, toApprovalDoc(a), opts)
+	err := retryBusy(ctx, func() error {
+		_, err := s.approvals.ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, toApprovalDoc(a), opts)
+		return err
+	})
 	if err != nil {
 		return wrapErr(err, "run %q: save approval %q", a.RunID, a.ID)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,11 +68,54 @@ func (s *Store) AppendEvents(ctx context.Context, events []runtime.Event) error 
 	for i := range events {
 		docs[i] = toEventDoc(&events[i])
 	}
-	if _, err := s.events.InsertMany(ctx, docs); err != nil {
+	first := true
+	err := retryBusy(ctx, func() error {
+		if first {
+			first = false
+			_, err := s.events.InsertMany(ctx, docs)
+			return err
+		}
+		return s.insertMissing(ctx, docs)
+	})
+	if err != nil {
 		first := events[0]
 		return wrapErr(err, "run %q: append events from seq %d", first.RunID, first.Seq)
 	}
 	return nil
+}
+
+// insertMissing inserts the events of docs, except those that an earlier
+// try stored before the database reported a lock. A stored event with the
+// same seq that differs in time, type, step or data came from another
+// writer, and the insert reports the duplicate key.
+func (s *Store) insertMissing(ctx context.Context, docs []any) error {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.(eventDoc).ID
+	}
+	stored, err := findAll[eventDoc](ctx, s.events,
+		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find())
+	if err != nil {
+		return err
+	}
+	if len(stored) > 0 {
+		have := make(map[string]eventDoc, len(stored))
+		for _, d := range stored {
+			have[d.ID] = d
+		}
+		missing := docs[:0:0]
+		for _, d := range docs {
+			if prev, ok := have[d.(eventDoc).ID]; !ok || !sameEvent(prev, d.(eventDoc)) {
+				missing = append(missing, d)
+			}
+		}
+		docs = missing
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	_, err = s.events.InsertMany(ctx, docs)
+	return err
 }
 
 // ListEvents returns up to limit events of a run with seq greater than
@@ -96,4 +140,9 @@ func (s *Store) ListEvents(
 		events[i] = docs[i].event()
 	}
 	return events, nil
+}
+
+func sameEvent(a, b eventDoc) bool {
+	return a.Time.Equal(b.Time.Truncate(time.Millisecond)) && a.Type == b.Type &&
+		a.StepID == b.StepID && bytes.Equal(a.Data, b.Data)
 }

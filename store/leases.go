@@ -56,7 +56,8 @@ func (s *Store) InsertLease(ctx context.Context, lease runtime.Lease) error {
 		TakenAt:    time.Now().UTC(),
 		ExpiresAt:  lease.ExpiresAt,
 	}
-	if _, err := s.leases.InsertOne(ctx, doc); err != nil {
+	if err := insertBusy(ctx, s.leases,
+		bson.D{{Key: "_id", Value: doc.ID}, {Key: "holder", Value: doc.Holder}}, doc); err != nil {
 		return wrapErr(err, "run %q: take lease generation %d", lease.RunID, lease.Generation)
 	}
 	return nil
@@ -76,7 +77,11 @@ func (s *Store) RenewLeases(ctx context.Context, leases []runtime.Lease) error {
 			SetReplacement(doc).SetUpsert(true)
 	}
 	opts := options.BulkWrite().SetOrdered(false)
-	if _, err := s.renewals.BulkWrite(ctx, models, opts); err != nil {
+	err := retryBusy(ctx, func() error {
+		_, err := s.renewals.BulkWrite(ctx, models, opts)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("renew %d leases: %w", len(leases), err)
 	}
 	return nil
@@ -149,7 +154,11 @@ func (s *Store) ListActiveRuns(ctx context.Context) ([]string, error) {
 // DeleteActiveRun removes runID from the active set. The runtime calls it
 // for an entry whose run ended or was never stored.
 func (s *Store) DeleteActiveRun(ctx context.Context, runID string) error {
-	if _, err := s.active.DeleteOne(ctx, bson.D{{Key: "_id", Value: runID}}); err != nil {
+	err := retryBusy(ctx, func() error {
+		_, err := s.active.DeleteOne(ctx, bson.D{{Key: "_id", Value: runID}})
+		return err
+	})
+	if err != nil {
 		return wrapErr(err, "run %q: leave active set", runID)
 	}
 	return nil
@@ -159,7 +168,10 @@ func (s *Store) DeleteActiveRun(ctx context.Context, runID string) error {
 func (s *Store) markActive(ctx context.Context, run *runtime.Run) error {
 	doc := activeDoc{ID: run.ID, CreatedAt: run.CreatedAt}
 	opts := options.Replace().SetUpsert(true)
-	_, err := s.active.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, doc, opts)
+	err := retryBusy(ctx, func() error {
+		_, err := s.active.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, doc, opts)
+		return err
+	})
 	if err != nil {
 		return wrapErr(err, "run %q: join active set", run.ID)
 	}

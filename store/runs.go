@@ -91,7 +91,7 @@ func (s *Store) InsertRun(ctx context.Context, run *runtime.Run) error {
 			return err
 		}
 	}
-	if _, err := s.runs.InsertOne(ctx, toRunDoc(run)); err != nil {
+	if err := insertBusy(ctx, s.runs, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run)); err != nil {
 		return wrapErr(err, "insert run %q", run.ID)
 	}
 	return nil
@@ -102,7 +102,11 @@ func (s *Store) InsertRun(ctx context.Context, run *runtime.Run) error {
 // because only the run's owner writes it. A run that ended leaves the
 // active set after the replace.
 func (s *Store) UpdateRun(ctx context.Context, run *runtime.Run) error {
-	res, err := s.runs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run))
+	var res *mongo.UpdateResult
+	err := retryBusy(ctx, func() (err error) {
+		res, err = s.runs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run))
+		return err
+	})
 	if err != nil {
 		return wrapErr(err, "update run %q", run.ID)
 	}

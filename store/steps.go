@@ -79,7 +79,11 @@ func (d *stepDoc) step() runtime.Step {
 func (s *Store) SaveStep(ctx context.Context, step *runtime.Step) error {
 	filter := bson.D{{Key: "_id", Value: step.ID}}
 	opts := options.Replace().SetUpsert(true)
-	if _, err := s.steps.ReplaceOne(ctx, filter, toStepDoc(step), opts); err != nil {
+	err := retryBusy(ctx, func() error {
+		_, err := s.steps.ReplaceOne(ctx, filter, toStepDoc(step), opts)
+		return err
+	})
+	if err != nil {
 		return wrapErr(err, "run %q: save step %q", step.RunID, step.ID)
 	}
 	return nil
