@@ -110,8 +110,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	body := errorBody{Error: errorDetail{
 		Code:      apiErr.Code,
-		Message:   apiErr.Message,
-		Problems:  apiErr.Problems,
+		Message:   publicMessage(apiErr, requestID),
+		Problems:  shortenProblems(apiErr.Problems),
 		RequestID: requestID,
 	}}
 	if apiErr.Status == http.StatusUnauthorized {
@@ -126,6 +126,38 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if writeErr != nil {
 		s.log.Warn("error response not written", "request_id", requestID, "error", writeErr)
 	}
+}
+
+// Bounds of the text in an error response. Messages can quote request
+// input, such as a JSON path of a deeply nested body.
+const (
+	maxMessageBytes = 300
+	maxProblems     = 100
+)
+
+// publicMessage returns the message sent to the client, cut to
+// maxMessageBytes. An internal error names the request id instead of its
+// cause, which goes to the log.
+func publicMessage(apiErr *Error, requestID string) string {
+	if apiErr.Code == codeInternal && requestID != "" {
+		return "internal error; the server log has the cause under request id " + requestID
+	}
+	return shorten(apiErr.Message, maxMessageBytes)
+}
+
+// shortenProblems cuts each problem's field and message, and the list, to
+// their bounds.
+func shortenProblems(problems []designer.Problem) []designer.Problem {
+	if len(problems) > maxProblems {
+		problems = problems[:maxProblems]
+	}
+	out := make([]designer.Problem, len(problems))
+	for i, p := range problems {
+		p.Field = shorten(p.Field, maxMessageBytes)
+		p.Message = shorten(p.Message, maxMessageBytes)
+		out[i] = p
+	}
+	return out
 }
 
 func (s *Server) logError(c echo.Context, apiErr *Error, requestID string) {

@@ -7,12 +7,16 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/updraftsoar/updraft/runtime"
 )
 
-// Default body limits. The webhook limit applies after decompression.
+// Default body limits. The webhook limit applies after decompression and
+// to the trigger JSON parsed from the body, which becomes the trigger
+// step's output, so it equals runtime.DefaultMaxOutputBytes.
 const (
 	DefaultMaxAPIBody     = 1 << 20
-	DefaultMaxWebhookBody = 10 << 20
+	DefaultMaxWebhookBody = runtime.DefaultMaxOutputBytes
 )
 
 // readBody reads the request body of c, failing with 413 when it is longer

@@ -110,28 +110,6 @@ func (s *Server) updatePlaybook(c echo.Context) error {
 	return s.savePlaybook(c, p, http.StatusOK)
 }
 
-// readPlaybook reads and strictly decodes a playbook body.
-func (s *Server) readPlaybook(c echo.Context) (*designer.Playbook, error) {
-	body, err := readBody(c, s.cfg.MaxAPIBody, "request body")
-	if err != nil {
-		return nil, err
-	}
-	p, err := designer.ParsePlaybook(body)
-	if err != nil {
-		apiErr := &Error{
-			Status:  http.StatusBadRequest,
-			Code:    codeInvalidJSON,
-			Message: "playbook cannot be decoded: " + err.Error(),
-			Cause:   err,
-		}
-		if verr, ok := errors.AsType[*designer.ValidationError](err); ok {
-			apiErr.Problems = verr.Problems
-		}
-		return nil, apiErr
-	}
-	return p, nil
-}
-
 // savePlaybook validates p, stores it and gives its webhook triggers
 // tokens. Nothing is stored when p is invalid.
 func (s *Server) savePlaybook(c echo.Context, p *designer.Playbook, status int) error {

@@ -72,22 +72,19 @@ func (s *Server) startManualRun(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, startedResponse{RunID: run.ID})
 }
 
-// parseInputs checks that body is one JSON object.
+// parseInputs checks with compactStrict that body is one JSON object and
+// returns it compacted. An empty body is {}.
 func parseInputs(body []byte) (json.RawMessage, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
+	if len(bytes.TrimSpace(bytes.TrimPrefix(body, utf8BOM))) == 0 {
 		return json.RawMessage(`{}`), nil
 	}
-	value, err := jsonContainer(body)
-	if err == nil && value[0] != '{' {
-		err = errors.New("the inputs must be a JSON object")
-	}
+	value, err := compactStrict(body)
 	if err != nil {
-		return nil, &Error{
-			Status:  http.StatusBadRequest,
-			Code:    codeInvalidJSON,
-			Message: "run inputs cannot be parsed: " + err.Error(),
-			Cause:   err,
-		}
+		return nil, invalidJSON("run inputs", err)
+	}
+	if value[0] != '{' {
+		err := &jsonError{Message: "expected a JSON object, got " + jsonKindOf(value)}
+		return nil, invalidJSON("run inputs", err)
 	}
 	return value, nil
 }

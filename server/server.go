@@ -84,7 +84,7 @@ type Config struct {
 
 	SessionTTL     time.Duration // session lifetime; 0 means 12 hours
 	MaxAPIBody     int64         // JSON API body limit in bytes; 0 means 1 MiB
-	MaxWebhookBody int64         // webhook body limit after decompression; 0 means 10 MiB
+	MaxWebhookBody int64         // webhook body limit after decompression; 0 means 1 MiB
 
 	// PingInterval is how often run event websockets are pinged; 0 means
 	// 30 seconds. A client that sends no pong for two intervals is closed.

@@ -42,9 +42,10 @@ type webhookBody struct {
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // parseWebhookBody reads and parses a webhook body. limit caps the body in
-// bytes after decompression. It returns an *Error with status 413 when the
-// body is over the limit, 415 for an unsupported encoding or content type,
-// and 400 when the body cannot be parsed.
+// bytes after decompression, and the trigger JSON parsed from it. It
+// returns an *Error with status 413 when either is over the limit, 415 for
+// an unsupported encoding or content type, and 400 when the body cannot be
+// parsed.
 func parseWebhookBody(contentType, contentEncoding string, body io.Reader, limit int64) (*webhookBody, error) {
 	decoded, err := decodeContent(contentEncoding, body)
 	if err != nil {
@@ -57,6 +58,12 @@ func parseWebhookBody(contentType, contentEncoding string, body io.Reader, limit
 	parsed, err := parseWebhookBytes(contentType, raw)
 	if err != nil {
 		return nil, err
+	}
+	// The trigger becomes the trigger step's output, whose limit the
+	// webhook limit matches. Form fields can grow when encoded as JSON.
+	if int64(len(parsed.Trigger)) > limit {
+		return nil, errorf(http.StatusRequestEntityTooLarge, codeBodyTooLarge,
+			"webhook body exceeds the limit of %s once converted to JSON", formatSize(limit))
 	}
 	parsed.Raw = raw
 	return parsed, nil
@@ -172,9 +179,12 @@ func parseJSONOrNDJSON(text []byte, mismatch bool) (*webhookBody, error) {
 	if body, err := parseNDJSONBody(text, mismatch); err == nil {
 		return body, nil
 	}
-	apiErr := toAPIError(jsonErr)
-	apiErr.Message = "body is neither JSON nor NDJSON: " + apiErr.Message
-	return nil, apiErr
+	return nil, &Error{
+		Status:  http.StatusBadRequest,
+		Code:    codeInvalidJSON,
+		Message: "body is neither JSON nor NDJSON: " + errors.Unwrap(jsonErr).Error(),
+		Cause:   jsonErr,
+	}
 }
 
 func parseJSONBody(text []byte, mismatch bool) (*webhookBody, error) {
@@ -190,37 +200,17 @@ func parseJSONBody(text []byte, mismatch bool) (*webhookBody, error) {
 	return &webhookBody{Trigger: value, Format: formatJSON, Mismatch: mismatch}, nil
 }
 
-// jsonContainer checks that text holds exactly one JSON object or array and
-// returns it compacted.
+// jsonContainer checks with compactStrict that text is exactly one JSON
+// object or array and returns it compacted.
 func jsonContainer(text []byte) (json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(text))
-	dec.UseNumber()
-	var value json.RawMessage
-	if err := dec.Decode(&value); err != nil {
-		return nil, describeJSONError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("unexpected data after the JSON value at byte %d", dec.InputOffset())
-	}
-	if value[0] != '{' && value[0] != '[' {
-		return nil, errors.New("the JSON value must be an object or an array")
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, value); err != nil {
+	value, err := compactStrict(text)
+	if err != nil {
 		return nil, err
 	}
-	return compact.Bytes(), nil
-}
-
-// describeJSONError adds the byte offset to a syntax error.
-func describeJSONError(err error) error {
-	if syntaxErr, ok := errors.AsType[*json.SyntaxError](err); ok {
-		return fmt.Errorf("%w (at byte %d)", syntaxErr, syntaxErr.Offset)
+	if value[0] != '{' && value[0] != '[' {
+		return nil, &jsonError{Message: "the JSON value must be an object or an array, got " + jsonKindOf(value)}
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return errors.New("unexpected end of JSON input")
-	}
-	return err
+	return value, nil
 }
 
 // parseNDJSONBody parses one JSON object or array per line, skipping blank
