@@ -4,13 +4,16 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/updraftsoar/updraft/designer"
+	"github.com/updraftsoar/updraft/runtime"
 )
 
 // Echo context keys that the server's middleware sets before a page
@@ -25,7 +28,22 @@ type PlaybookLister interface {
 	ListPlaybooks(ctx context.Context) ([]designer.Playbook, error)
 }
 
-// Pages serves the signed-in pages. Playbooks is required.
+// PlaybookGetter returns the latest version of a playbook, or an error
+// wrapping runtime.ErrNotFound when there is none.
+type PlaybookGetter interface {
+	GetPlaybook(ctx context.Context, id string) (*designer.Playbook, error)
+}
+
+// RunGetter returns a run, or an error wrapping runtime.ErrNotFound when
+// there is none.
+type RunGetter interface {
+	GetRun(ctx context.Context, id string) (*runtime.Run, error)
+}
+
+// Pages serves the signed-in pages. Playbooks is required. When it also
+// implements PlaybookGetter or RunGetter, as the store does, the editor and
+// run pages of an unknown id return 404 with a page that says so;
+// otherwise they render and the island reports the missing object.
 type Pages struct {
 	Playbooks PlaybookLister
 }
@@ -42,6 +60,8 @@ func (p *Pages) Register(g *echo.Group) {
 	g.GET("/runs", p.runList)
 	g.GET("/runs/:id", p.runView)
 	g.GET("/actions", p.actionList)
+	g.GET("/approvals", p.approvalList)
+	g.GET("/favicon.ico", favicon)
 }
 
 func (p *Pages) home(c echo.Context) error {
@@ -62,7 +82,18 @@ func (p *Pages) playbookNew(c echo.Context) error {
 }
 
 func (p *Pages) playbookEdit(c echo.Context) error {
-	return render(c, http.StatusOK, editorPage(session(c), c.Param("id")))
+	id := c.Param("id")
+	if getter, ok := p.Playbooks.(PlaybookGetter); ok {
+		_, err := getter.GetPlaybook(c.Request().Context(), id)
+		if errors.Is(err, runtime.ErrNotFound) {
+			msg := T("errors.playbook_not_found", "id", id)
+			return render(c, http.StatusNotFound, notFoundPage(session(c), "playbooks", msg))
+		}
+		if err != nil {
+			return fmt.Errorf("page /playbooks/%s: get playbook: %w", id, err)
+		}
+	}
+	return render(c, http.StatusOK, editorPage(session(c), id))
 }
 
 func (p *Pages) runList(c echo.Context) error {
@@ -70,7 +101,33 @@ func (p *Pages) runList(c echo.Context) error {
 }
 
 func (p *Pages) runView(c echo.Context) error {
-	return render(c, http.StatusOK, runPage(session(c), c.Param("id")))
+	id := c.Param("id")
+	if getter, ok := p.Playbooks.(RunGetter); ok {
+		_, err := getter.GetRun(c.Request().Context(), id)
+		if errors.Is(err, runtime.ErrNotFound) {
+			msg := T("errors.run_not_found", "id", id)
+			return render(c, http.StatusNotFound, notFoundPage(session(c), "runs", msg))
+		}
+		if err != nil {
+			return fmt.Errorf("page /runs/%s: get run: %w", id, err)
+		}
+	}
+	return render(c, http.StatusOK, runPage(session(c), id))
+}
+
+func (p *Pages) approvalList(c echo.Context) error {
+	return render(c, http.StatusOK, approvalListPage(session(c)))
+}
+
+// favicon serves the icon at the path browsers request when a page links
+// none.
+func favicon(c echo.Context) error {
+	icon, err := fs.ReadFile(Static, "favicon.svg")
+	if err != nil {
+		return fmt.Errorf("favicon: %w", err)
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=86400")
+	return c.Blob(http.StatusOK, "image/svg+xml", icon)
 }
 
 func (p *Pages) actionList(c echo.Context) error {

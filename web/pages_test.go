@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/updraftsoar/updraft/designer"
+	"github.com/updraftsoar/updraft/runtime"
 )
 
 type fakeLister struct {
@@ -89,6 +91,11 @@ func TestPages_Routes(t *testing.T) {
 		{path: "/runs/run-9", want: []string{`data-island="run"`, `data-run-id="run-9"`}},
 		{path: "/actions", want: []string{`data-island="actions"`}},
 		{path: "/runs", want: []string{`data-island="runs"`}},
+		{
+			path: "/approvals",
+			want: []string{`data-island="approvals"`, `href="/approvals" aria-current="page"`},
+		},
+		{path: "/playbooks", want: []string{`<link rel="icon" href="/static/favicon.svg"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -111,6 +118,94 @@ func TestPages_Routes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// fakeStore is a fakeLister that also gets playbooks and runs by id, as the
+// store does.
+type fakeStore struct {
+	fakeLister
+	playbooks map[string]bool
+	runs      map[string]bool
+	err       error
+}
+
+func (f fakeStore) GetPlaybook(_ context.Context, id string) (*designer.Playbook, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	if !f.playbooks[id] {
+		return nil, fmt.Errorf("playbook %q: %w", id, runtime.ErrNotFound)
+	}
+	return &designer.Playbook{ID: id}, nil
+}
+
+func (f fakeStore) GetRun(_ context.Context, id string) (*runtime.Run, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	if !f.runs[id] {
+		return nil, fmt.Errorf("run %q: %w", id, runtime.ErrNotFound)
+	}
+	return &runtime.Run{ID: id}, nil
+}
+
+func TestPages_UnknownIDIsNotFound(t *testing.T) {
+	e := newTestEcho(fakeStore{
+		playbooks: map[string]bool{"pb-1": true},
+		runs:      map[string]bool{"run-1": true},
+	})
+	tests := []struct {
+		path string
+		code int
+		want string
+	}{
+		{path: "/playbooks/pb-1", code: http.StatusOK, want: `data-island="editor"`},
+		{path: "/playbooks/nope", code: http.StatusNotFound, want: "There is no playbook nope."},
+		{path: "/runs/run-1", code: http.StatusOK, want: `data-island="run"`},
+		{path: "/runs/nope", code: http.StatusNotFound, want: "There is no run nope."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := get(t, e, tt.path)
+			if rec.Code != tt.code {
+				t.Errorf("status = %d, want %d", rec.Code, tt.code)
+			}
+			if !strings.Contains(rec.Body.String(), tt.want) {
+				t.Errorf("body lacks %q; body:\n%s", tt.want, rec.Body)
+			}
+		})
+	}
+}
+
+func TestPages_GetErrorIsReturned(t *testing.T) {
+	errStore := errors.New("store down")
+	e := newTestEcho(fakeStore{err: errStore})
+	for _, path := range []string{"/playbooks/pb-1", "/runs/run-1"} {
+		t.Run(path, func(t *testing.T) {
+			var got error
+			e.HTTPErrorHandler = func(err error, c echo.Context) {
+				got = err
+				_ = c.NoContent(http.StatusInternalServerError)
+			}
+			get(t, e, path)
+			if !errors.Is(got, errStore) {
+				t.Fatalf("error = %v, want one wrapping %v", got, errStore)
+			}
+		})
+	}
+}
+
+func TestPages_Favicon(t *testing.T) {
+	rec := get(t, newTestEcho(fakeLister{}), "/favicon.ico")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status = %d, want 200", rec.Code)
+	}
+	if ct := rec.Header().Get(echo.HeaderContentType); ct != "image/svg+xml" {
+		t.Errorf("content type = %q, want image/svg+xml", ct)
+	}
+	if !strings.HasPrefix(rec.Body.String(), "<svg") {
+		t.Errorf("body = %.40q, want an SVG document", rec.Body)
 	}
 }
 
@@ -204,7 +299,7 @@ func TestT(t *testing.T) {
 }
 
 func TestStatic_ServesAppCSS(t *testing.T) {
-	if err := fstest.TestFS(Static, "app.css", "dist/.gitkeep"); err != nil {
+	if err := fstest.TestFS(Static, "app.css", "favicon.svg", "dist/.gitkeep"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -19,12 +19,21 @@ import {
   type PaletteItem,
 } from "./graph";
 import { t } from "./i18n";
+import { loopAt, nodeSize } from "./loops";
 import { Palette } from "./Palette";
 import { RunDialog } from "./RunDialog";
 import { Settings } from "./Settings";
 import { nodeTypes } from "./StepNodeView";
 import { useEditor } from "./store";
 import type { ActionInfo, Problem } from "./types";
+
+// MIN_FIT_ZOOM is the smallest zoom that fitting the view chooses, so node
+// names (0.9rem, 14.4px) stay at least 12px tall on screen. A larger graph
+// then extends past the canvas and is panned.
+export const MIN_FIT_ZOOM = 0.9;
+
+// bodyless lists the node types that stay at the top level of a playbook.
+const bodyless = new Set(["trigger", "end"]);
 
 type Status =
   | { kind: "idle" }
@@ -106,9 +115,28 @@ function Editor({ playbookId }: { playbookId: string }) {
     (item: PaletteItem, position: { x: number; y: number }) => {
       const s = useEditor.getState();
       const label = item.type === "action" ? item.label : t(item.label);
-      s.addNode(newNode(item, position, s.nodes.map((n) => n.id), label));
+      const node = newNode(item, position, s.nodes.map((n) => n.id), label);
+      const loop = bodyless.has(item.type) ? undefined : loopAt(s.nodes, position);
+      s.addNode(node);
+      if (loop) s.moveToLoop(node.id, loop);
     },
     [],
+  );
+
+  // onNodeDragStop moves a dragged node into the loop frame it was dropped
+  // in, or out of its loop when dropped outside.
+  const onNodeDragStop = useCallback(
+    (_: unknown, dragged: { id: string }) => {
+      const s = useEditor.getState();
+      const node = s.nodes.find((n) => n.id === dragged.id);
+      const at = flow.getInternalNode(dragged.id)?.internals.positionAbsolute;
+      if (!node || !at || bodyless.has(node.data.type)) return;
+      const size = nodeSize(node);
+      const center = { x: at.x + size.width / 2, y: at.y + Math.min(size.height / 2, 40) };
+      const loop = loopAt(s.nodes, center, node.id);
+      if (loop !== node.parentId) s.moveToLoop(node.id, loop);
+    },
+    [flow],
   );
 
   const onDrop = useCallback(
@@ -255,9 +283,10 @@ function Editor({ playbookId }: { playbookId: string }) {
               const id = nodes.length === 1 ? nodes[0].id : null;
               if (id !== useEditor.getState().selectedId) store.select(id);
             }}
+            onNodeDragStop={onNodeDragStop}
             deleteKeyCode={["Backspace", "Delete"]}
             fitView={fitOnLoad}
-            fitViewOptions={{ maxZoom: 1 }}
+            fitViewOptions={{ maxZoom: 1, minZoom: MIN_FIT_ZOOM }}
           >
             <Background />
             <Controls />

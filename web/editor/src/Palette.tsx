@@ -2,7 +2,7 @@
 // is dragged onto the canvas with pointer events, or added with a click or
 // the keyboard.
 import { useEffect, useMemo, useRef, useState } from "react";
-import { matchesSearch, type PaletteItem } from "./graph";
+import { categoryKey, matchesSearch, titleCase, type PaletteItem } from "./graph";
 import { t } from "./i18n";
 
 // DRAG_THRESHOLD is how far, in CSS pixels, the pointer must move before a
@@ -24,6 +24,15 @@ type Drag = { item: PaletteItem; startX: number; startY: number; moved: boolean 
 
 function itemLabel(item: PaletteItem): string {
   return item.type === "action" ? item.label : t(item.label);
+}
+
+// categoryLabel returns the catalog's heading of an action category, the
+// category title-cased when the catalog has none, or "Other" for none.
+export function categoryLabel(category: string): string {
+  if (category === "") return t("palette.uncategorized");
+  const key = categoryKey(category);
+  const label = t(key);
+  return label === key ? titleCase(category) : label;
 }
 
 export function Palette(props: Props) {
@@ -68,7 +77,7 @@ export function Palette(props: Props) {
   const categories = useMemo(() => {
     const groups = new Map<string, PaletteItem[]>();
     for (const item of actions) {
-      const key = item.category || t("palette.uncategorized");
+      const key = categoryLabel(item.category ?? "");
       groups.set(key, [...(groups.get(key) ?? []), item]);
     }
     return [...groups.entries()];

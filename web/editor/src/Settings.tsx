@@ -5,7 +5,17 @@ import validator from "@rjsf/validator-ajv8";
 import { Component, useMemo, type ReactNode } from "react";
 import type { StepNode } from "./graph";
 import { t } from "./i18n";
+import { CommonSettings } from "./CommonSettings";
 import { JsonField } from "./JsonField";
+import {
+  ApprovalForm,
+  DelayForm,
+  JoinForm,
+  LoopForm,
+  problemLookup,
+  SubplaybookForm,
+  SwitchForm,
+} from "./NodeSettings";
 import { coerceInputs, relaxSchema, toFormData } from "./schema";
 import { useEditor } from "./store";
 import type { ActionInfo, JSONSchema, Problem } from "./types";
@@ -91,6 +101,11 @@ export function Settings({ actions, webhookURL }: Props) {
         webhookURL={webhookURL}
         setSettings={setSettings}
       />
+      <CommonSettings
+        node={node}
+        problem={problemLookup(problems, (field) => field ?? "")}
+        update={(patch) => updateNode(node.id, patch)}
+      />
       <button type="button" className="danger" onClick={() => removeNode(node.id)}>
         {t("editor.delete_node")}
       </button>
@@ -106,7 +121,20 @@ type TypeProps = Props & {
 
 function TypeSettings({ node, problems, actions, webhookURL, setSettings }: TypeProps) {
   const settings = node.data.settings;
+  const form = { node, setSettings, problem: problemLookup(problems, fieldPath) };
   switch (node.data.type) {
+    case "switch":
+      return <SwitchForm {...form} />;
+    case "loop":
+      return <LoopForm {...form} />;
+    case "join":
+      return <JoinForm {...form} />;
+    case "approval":
+      return <ApprovalForm {...form} />;
+    case "delay":
+      return <DelayForm {...form} />;
+    case "subplaybook":
+      return <SubplaybookForm {...form} />;
     case "trigger":
       return <TriggerSettings node={node} webhookURL={webhookURL} />;
     case "condition":

@@ -1,8 +1,9 @@
 // The canvas node: a card with the node's name, type, state and one handle
-// per port.
+// per port. A loop is drawn as a frame whose body nodes sit inside it.
 import { Handle, Position, type NodeProps } from "@xyflow/react";
-import { hasInput, portsFor, TARGET_HANDLE, type StepNode } from "./graph";
+import type { StepNode } from "./graph";
 import { t } from "./i18n";
+import { hasInput, portLabel, portsFor, TARGET_HANDLE } from "./ports";
 
 // Status icons pair with the colours in editor.css, so a state never
 // depends on colour alone.
@@ -20,11 +21,21 @@ function typeLabel(data: StepNode["data"]): string {
     return data.settings.kind === "webhook" ? t("node.trigger_webhook") : t("node.trigger_manual");
   }
   if (data.type === "action") return String(data.settings.action ?? t("node.action"));
+  if (data.type === "subplaybook" && data.settings.playbook) {
+    return t("node.subplaybook_of", { playbook: String(data.settings.playbook) });
+  }
   return t(`node.${data.type}`);
 }
 
+// portText returns the label beside a port: a case or option name as
+// written, a fixed port from the catalog.
+function portText(port: string): string {
+  const label = portLabel(port);
+  return label === port ? t(`port.${port}`) : label;
+}
+
 export function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
-  const ports = portsFor(data.type);
+  const ports = portsFor(data);
   const problems = data.problems ?? [];
   const classes = ["step", `step-${data.type}`];
   if (selected) classes.push("selected");
@@ -62,14 +73,14 @@ export function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
       <div className="ports">
         {ports.map((port) => (
           <div className="port" key={port}>
-            <span className="port-label">{t(`port.${port}`)}</span>
+            <span className="port-label">{portText(port)}</span>
             <Handle
               type="source"
               position={Position.Right}
               id={port}
               data-testid={`handle-${id}-${port}`}
               isConnectable={!data.readOnly}
-              className={`port-${port}`}
+              className={`port-${port.replace(/[^a-z0-9_-]/gi, "-")}`}
             />
           </div>
         ))}
@@ -84,4 +95,10 @@ export const nodeTypes = {
   condition: StepNodeView,
   transform: StepNodeView,
   end: StepNodeView,
+  switch: StepNodeView,
+  loop: StepNodeView,
+  join: StepNodeView,
+  approval: StepNodeView,
+  delay: StepNodeView,
+  subplaybook: StepNodeView,
 };

@@ -1,6 +1,6 @@
 // HTTP client of the Updraft JSON API. Requests carry the session cookie,
 // and unsafe ones the CSRF token from <meta name="csrf-token">.
-import type { ActionInfo, Playbook, Problem, Run } from "./types";
+import type { ActionInfo, Approval, Playbook, Problem, Run } from "./types";
 
 // ApiError is a failed API response: its HTTP status and the server's
 // error code, message and validation problems.
@@ -105,7 +105,54 @@ export function runEventsURL(runId: string, after: number): string {
 // RunSummary is a run as the run list returns it, without steps.
 export type RunSummary = Omit<Run, "steps"> & { created_at?: string };
 
-// listRuns returns the most recent runs in the order the server sends them.
-export function listRuns(): Promise<RunSummary[]> {
-  return request("GET", "/api/v1/runs");
+// listRuns returns the most recent runs, newest first, of every playbook or
+// of one.
+export function listRuns(playbookId?: string): Promise<RunSummary[]> {
+  const query = playbookId ? `?playbook_id=${encodeURIComponent(playbookId)}` : "";
+  return request("GET", `/api/v1/runs${query}`);
+}
+
+// listPlaybooks returns the latest version of every playbook.
+export async function listPlaybooks(): Promise<Playbook[]> {
+  const res = await request<Playbook[] | { playbooks: Playbook[] }>("GET", "/api/v1/playbooks");
+  return Array.isArray(res) ? res : (res?.playbooks ?? []);
+}
+
+// cancelRun asks the server to cancel an active run. The run ends as
+// canceled once its steps stop.
+export async function cancelRun(id: string): Promise<void> {
+  await request("POST", `/api/v1/runs/${encodeURIComponent(id)}/cancel`, {});
+}
+
+// rerunRun starts a new run of the same playbook version that reuses the
+// steps of run id before fromNode and runs fromNode and what follows again.
+export async function rerunRun(id: string, fromNode: string): Promise<{ id: string }> {
+  const res = await request<{ run_id?: string }>(
+    "POST",
+    `/api/v1/runs/${encodeURIComponent(id)}/rerun`,
+    { from_node: fromNode },
+  );
+  if (!res?.run_id) throw new ApiError(500, "", "the rerun response has no run_id");
+  return { id: res.run_id };
+}
+
+// listApprovals returns the approvals in one status ("pending" for those
+// waiting for an answer), newest first.
+export async function listApprovals(status = "pending"): Promise<Approval[]> {
+  const res = await request<Approval[] | { approvals: Approval[] }>(
+    "GET",
+    `/api/v1/approvals?status=${encodeURIComponent(status)}`,
+  );
+  return Array.isArray(res) ? res : (res?.approvals ?? []);
+}
+
+export function getApproval(id: string): Promise<Approval> {
+  return request("GET", `/api/v1/approvals/${encodeURIComponent(id)}`);
+}
+
+// answerApproval answers a pending approval with one of its options. The
+// server rejects a missing comment when the approval requires one, and a
+// comment when it takes none.
+export async function answerApproval(id: string, option: string, comment: string): Promise<void> {
+  await request("POST", `/api/v1/approvals/${encodeURIComponent(id)}`, { option, comment });
 }

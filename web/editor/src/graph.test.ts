@@ -46,7 +46,7 @@ describe("portsFor", () => {
     ["transform", ["success"]],
     ["end", []],
   ] as const)("lists the ports of %s", (type, want) => {
-    expect(portsFor(type)).toEqual(want);
+    expect(portsFor({ type })).toEqual(want);
   });
 });
 

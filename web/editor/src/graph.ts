@@ -1,7 +1,16 @@
 // Graph logic without React: node ids, ports, palette entries and the
 // conversion between the API playbook and React Flow nodes and edges.
 import type { Edge, Node } from "@xyflow/react";
-import type { ActionInfo, NodeType, Playbook, PlaybookEdge, PlaybookNode } from "./types";
+import { absolutePosition, fitLoops, parentsFirst } from "./loops";
+import { hasInput, portLabel, portsFor, TARGET_HANDLE } from "./ports";
+import type {
+  ActionInfo,
+  NodeType,
+  Playbook,
+  PlaybookEdge,
+  PlaybookNode,
+  RetryPolicy,
+} from "./types";
 
 // StepData is the data of one canvas node. Fields besides type, name and
 // settings are carried through unchanged so a save never drops them.
@@ -9,7 +18,7 @@ export type StepData = {
   type: NodeType;
   name: string;
   settings: Record<string, unknown>;
-  retry?: unknown;
+  retry?: RetryPolicy;
   timeout?: string;
   on_error?: string;
   problems?: string[];
@@ -20,28 +29,7 @@ export type StepData = {
 
 export type StepNode = Node<StepData>;
 
-// TARGET_HANDLE is the id of the single input handle of a node.
-export const TARGET_HANDLE = "in";
-
-// portsFor returns the outcome ports of a node type, in display order.
-export function portsFor(type: NodeType): string[] {
-  switch (type) {
-    case "action":
-      return ["success", "error"];
-    case "condition":
-      return ["true", "false"];
-    case "trigger":
-    case "transform":
-      return ["success"];
-    case "end":
-      return [];
-  }
-}
-
-// hasInput reports whether edges may end at a node of this type.
-export function hasInput(type: NodeType): boolean {
-  return type !== "trigger";
-}
+export { hasInput, portsFor, TARGET_HANDLE } from "./ports";
 
 // slugify turns a type or action name into an id base: lowercase letters,
 // digits and underscores ("ioc.extract" becomes "ioc_extract").
@@ -110,6 +98,48 @@ export const basePaletteItems: PaletteItem[] = [
     settings: { values: {} },
   },
   {
+    key: "switch",
+    type: "switch",
+    label: "node.switch",
+    idBase: "switch",
+    settings: { cases: [{ name: "match", expression: "" }] },
+  },
+  {
+    key: "loop",
+    type: "loop",
+    label: "node.loop",
+    idBase: "loop",
+    settings: { items: "", concurrency: 1 },
+  },
+  {
+    key: "join",
+    type: "join",
+    label: "node.join",
+    idBase: "join",
+    settings: { mode: "all" },
+  },
+  {
+    key: "approval",
+    type: "approval",
+    label: "node.approval",
+    idBase: "approval",
+    settings: { question: "", options: ["approve", "reject"], comment: "optional" },
+  },
+  {
+    key: "delay",
+    type: "delay",
+    label: "node.delay",
+    idBase: "delay",
+    settings: { duration: "5m" },
+  },
+  {
+    key: "subplaybook",
+    type: "subplaybook",
+    label: "node.subplaybook",
+    idBase: "subplaybook",
+    settings: { playbook: "", inputs: {} },
+  },
+  {
     key: "end",
     type: "end",
     label: "node.end",
@@ -117,6 +147,21 @@ export const basePaletteItems: PaletteItem[] = [
     settings: { outcome: "succeeded" },
   },
 ];
+
+// categoryKey returns the catalog key of an action category's heading.
+export function categoryKey(category: string): string {
+  return `category.${category}`;
+}
+
+// titleCase turns a category id such as "threat_intel" into "Threat Intel",
+// the heading of a category the catalog has no label for.
+export function titleCase(id: string): string {
+  return id
+    .split(/[\s_.-]+/)
+    .filter((w) => w !== "")
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())
+    .join(" ");
+}
 
 export function actionRef(info: ActionInfo): string {
   return `${info.manifest.name}@${info.manifest.version}`;
@@ -167,50 +212,68 @@ export function newNode(
   };
 }
 
+// flowEdge builds the canvas edge of an API edge.
+export function flowEdge(from: string, port: string, to: string, id?: string): Edge {
+  return {
+    id: id || edgeId(from, port, to),
+    source: from,
+    sourceHandle: port,
+    target: to,
+    targetHandle: TARGET_HANDLE,
+    label: portLabel(port),
+  };
+}
+
 export function edgeId(from: string, port: string, to: string): string {
   return `${from}:${port}->${to}`;
 }
 
-// toFlow converts an API playbook into React Flow nodes and edges.
+// toFlow converts an API playbook into React Flow nodes and edges. A node
+// with a parent becomes a child of its loop, positioned relative to it, and
+// each loop frame is sized to hold its body.
 export function toFlow(pb: Playbook): { nodes: StepNode[]; edges: Edge[] } {
-  const nodes = (pb.nodes ?? []).map((n): StepNode => {
-    const { id, type, name, position, settings, ...rest } = n;
-    return {
+  const absolute = (pb.nodes ?? []).map((n): StepNode => {
+    const { id, type, name, position, settings, parent, ...rest } = n;
+    const node: StepNode = {
       id,
       type,
       position: { x: position?.x ?? 0, y: position?.y ?? 0 },
       data: { ...rest, type, name: name ?? "", settings: settings ?? {} },
     };
+    if (parent) node.parentId = parent;
+    return node;
   });
-  const edges = (pb.edges ?? []).map(
-    (e): Edge => ({
-      id: e.id || edgeId(e.from, e.port, e.to),
-      source: e.from,
-      sourceHandle: e.port,
-      target: e.to,
-      targetHandle: TARGET_HANDLE,
-      label: e.port,
-    }),
-  );
-  return { nodes, edges };
+  const byId = new Map(absolute.map((n) => [n.id, { ...n, parentId: undefined } as StepNode]));
+  const apiById = new Map((pb.nodes ?? []).map((n) => [n.id, n]));
+  const nodes = absolute.map((n) => {
+    if (!n.parentId || !byId.has(n.parentId)) return { ...n, parentId: undefined };
+    const origin = apiById.get(n.parentId)!.position ?? { x: 0, y: 0 };
+    return { ...n, position: { x: n.position.x - origin.x, y: n.position.y - origin.y } };
+  });
+  const edges = (pb.edges ?? []).map((e) => flowEdge(e.from, e.port, e.to, e.id));
+  return { nodes: fitLoops(parentsFirst(nodes)), edges };
 }
 
 // fromFlow converts React Flow nodes and edges back into the node and edge
-// lists of an API playbook. Canvas-only data (problems, status) is dropped.
+// lists of an API playbook, with positions in canvas pixels. Canvas-only
+// data (problems, status) is dropped.
 export function fromFlow(
   nodes: StepNode[],
   edges: Edge[],
 ): { nodes: PlaybookNode[]; edges: PlaybookEdge[] } {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
   const apiNodes = nodes.map((n): PlaybookNode => {
     const { type, name, settings, problems: _p, status: _s, readOnly: _r, ...rest } = n.data;
+    const at = absolutePosition(n, byId);
     const node: PlaybookNode = {
       ...rest,
       id: n.id,
       type,
-      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      position: { x: Math.round(at.x), y: Math.round(at.y) },
       settings,
     };
     if (name) node.name = name;
+    if (n.parentId) node.parent = n.parentId;
     return node;
   });
   const apiEdges = edges.map(
@@ -225,8 +288,9 @@ export function fromFlow(
 }
 
 // isValidConnection rejects an edge that would start at a port the source
-// node lacks, end at a trigger, loop back to its own node or repeat an
-// existing edge.
+// node lacks, end at a trigger, loop back to its own node, cross a loop
+// body's boundary or repeat an existing edge. An edge joins two nodes of the
+// same body or two top-level nodes, so a loop never connects into its body.
 export function isValidConnection(
   nodes: StepNode[],
   edges: Edge[],
@@ -236,8 +300,9 @@ export function isValidConnection(
   const source = nodes.find((n) => n.id === c.source);
   const target = nodes.find((n) => n.id === c.target);
   if (!source || !target) return false;
-  if (!portsFor(source.data.type).includes(c.sourceHandle ?? "")) return false;
+  if (!portsFor(source.data).includes(c.sourceHandle ?? "")) return false;
   if (!hasInput(target.data.type)) return false;
+  if ((source.parentId ?? "") !== (target.parentId ?? "")) return false;
   return !edges.some(
     (e) => e.source === c.source && e.sourceHandle === c.sourceHandle && e.target === c.target,
   );

@@ -10,7 +10,8 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import { create } from "zustand";
-import { edgeId, fromFlow, TARGET_HANDLE, toFlow, type StepNode } from "./graph";
+import { flowEdge, fromFlow, portsFor, toFlow, type StepNode } from "./graph";
+import { fitLoops, parentsFirst, reparent } from "./loops";
 import type { Playbook, Problem } from "./types";
 
 export type EditorState = {
@@ -30,7 +31,16 @@ export type EditorState = {
   onEdgesChange: (changes: EdgeChange[]) => void;
   onConnect: (c: Connection) => void;
   addNode: (node: StepNode) => void;
+  // moveToLoop makes a node a body node of loop parent, or a top-level node
+  // when parent is undefined, and drops the edges that would then cross a
+  // body's boundary.
+  moveToLoop: (id: string, parent: string | undefined) => void;
+  // updateNode changes a node's data and drops its edges from ports the
+  // node no longer has.
   updateNode: (id: string, patch: Partial<StepNode["data"]>) => void;
+  // renamePort moves the edges that leave node id through port from to
+  // port to, as when a switch case is renamed.
+  renamePort: (id: string, from: string, to: string) => void;
   removeNode: (id: string) => void;
   select: (id: string | null) => void;
   setProblems: (problems: Problem[]) => void;
@@ -82,7 +92,7 @@ export const useEditor = create<EditorState>((set, get) => ({
     const edits = changes.some((c) => !passiveChanges.has(c.type));
     const removed = new Set(changes.filter((c) => c.type === "remove").map((c) => c.id));
     set((s) => ({
-      nodes: applyNodeChanges(changes, s.nodes),
+      nodes: fitLoops(applyNodeChanges(changes, s.nodes)),
       selectedId: s.selectedId && removed.has(s.selectedId) ? null : s.selectedId,
       dirty: s.dirty || edits,
     }));
@@ -94,38 +104,64 @@ export const useEditor = create<EditorState>((set, get) => ({
   },
 
   onConnect: (c) => {
-    const port = c.sourceHandle ?? "success";
-    const edge: Edge = {
-      id: edgeId(c.source, port, c.target),
-      source: c.source,
-      sourceHandle: port,
-      target: c.target,
-      targetHandle: TARGET_HANDLE,
-      label: port,
-    };
+    const edge = flowEdge(c.source, c.sourceHandle ?? "success", c.target);
     set((s) => ({ edges: addEdge(edge, s.edges), dirty: true }));
   },
 
   addNode: (node) =>
     set((s) => ({
-      nodes: [...s.nodes.map((n) => ({ ...n, selected: false })), { ...node, selected: true }],
+      nodes: fitLoops(
+        parentsFirst([...s.nodes.map((n) => ({ ...n, selected: false })), { ...node, selected: true }]),
+      ),
       selectedId: node.id,
       dirty: true,
     })),
 
+  moveToLoop: (id, parent) =>
+    set((s) => {
+      const nodes = reparent(s.nodes, id, parent);
+      if (nodes === s.nodes) return {};
+      const parentOf = new Map(nodes.map((n) => [n.id, n.parentId ?? ""]));
+      const edges = s.edges.filter((e) => parentOf.get(e.source) === parentOf.get(e.target));
+      return { nodes: fitLoops(nodes), edges, dirty: true };
+    }),
+
   updateNode: (id, patch) =>
+    set((s) => {
+      const nodes = s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, ...patch } } : n));
+      const node = nodes.find((n) => n.id === id);
+      const ports = new Set(node ? portsFor(node.data) : []);
+      const edges = s.edges.filter((e) => e.source !== id || ports.has(e.sourceHandle ?? ""));
+      return { nodes, edges: edges.length === s.edges.length ? s.edges : edges, dirty: true };
+    }),
+
+  renamePort: (id, from, to) =>
     set((s) => ({
-      nodes: s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, ...patch } } : n)),
-      dirty: true,
+      edges: s.edges.map((e) =>
+        e.source === id && e.sourceHandle === from ? flowEdge(id, to, e.target) : e,
+      ),
     })),
 
+  // removeNode removes a node, the body of a loop with it, and their edges.
   removeNode: (id) =>
-    set((s) => ({
-      nodes: s.nodes.filter((n) => n.id !== id),
-      edges: s.edges.filter((e) => e.source !== id && e.target !== id),
-      selectedId: s.selectedId === id ? null : s.selectedId,
-      dirty: true,
-    })),
+    set((s) => {
+      const gone = new Set([id]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const n of s.nodes) {
+          if (n.parentId && gone.has(n.parentId) && !gone.has(n.id)) {
+            gone.add(n.id);
+            grew = true;
+          }
+        }
+      }
+      return {
+        nodes: fitLoops(s.nodes.filter((n) => !gone.has(n.id))),
+        edges: s.edges.filter((e) => !gone.has(e.source) && !gone.has(e.target)),
+        selectedId: s.selectedId && gone.has(s.selectedId) ? null : s.selectedId,
+        dirty: true,
+      };
+    }),
 
   select: (id) => set({ selectedId: id }),
 

@@ -9,9 +9,18 @@ export type PlaybookNode = {
   name?: string;
   position: Position;
   settings?: Record<string, unknown>;
-  retry?: unknown;
+  retry?: RetryPolicy;
   timeout?: string;
   on_error?: string;
+  parent?: string;
+};
+
+// RetryPolicy sets how a failed step is retried. Delays are Go durations.
+export type RetryPolicy = {
+  attempts: number;
+  initial_delay?: string;
+  max_delay?: string;
+  retry_on?: string[];
 };
 
 export type PlaybookEdge = {
@@ -35,7 +44,18 @@ export type Playbook = {
   webhooks?: { node_id: string; url: string }[];
 };
 
-export type NodeType = "trigger" | "action" | "condition" | "transform" | "end";
+export type NodeType =
+  | "trigger"
+  | "action"
+  | "condition"
+  | "transform"
+  | "end"
+  | "switch"
+  | "loop"
+  | "join"
+  | "approval"
+  | "delay"
+  | "subplaybook";
 
 export type JSONSchema = Record<string, unknown>;
 
@@ -56,7 +76,9 @@ export type ActionInfo = {
   builtin: boolean;
 };
 
-export type StepStatus = "pending" | "running" | "succeeded" | "failed" | "skipped";
+// StepStatus is a stored step state, or "waiting", which the run view shows
+// for a running approval or delay step that waits for a person or a time.
+export type StepStatus = "pending" | "running" | "succeeded" | "failed" | "skipped" | "waiting";
 
 export type Step = {
   id: string;
@@ -67,6 +89,7 @@ export type Step = {
   input?: unknown;
   output?: unknown;
   error?: { code: string; message: string } | string | null;
+  reused_from?: string;
 };
 
 export type Run = {
@@ -75,7 +98,39 @@ export type Run = {
   playbook_version: number;
   status: string;
   error?: string;
+  created_at?: string;
+  parent_run_id?: string;
+  parent_step_id?: string;
+  rerun_of?: string;
   steps: Step[];
+};
+
+// ApprovalAnswer is the answer to an approval, or its timeout.
+export type ApprovalAnswer = {
+  option?: string;
+  comment?: string;
+  by?: string;
+  at: string;
+  timed_out: boolean;
+};
+
+// Approval is the request of an approval step. comment is "optional",
+// "required" or "none".
+export type Approval = {
+  id: string;
+  run_id: string;
+  step_id: string;
+  node_id: string;
+  playbook_id: string;
+  question: string;
+  options: string[];
+  assignee_role: string;
+  comment: string;
+  default_option?: string;
+  deadline?: string;
+  status: "pending" | "answered" | "timed_out" | "canceled";
+  created_at: string;
+  answer?: ApprovalAnswer;
 };
 
 export type RunEvent = {
