@@ -19,6 +19,7 @@ const (
 	codeInvalidBody          = "invalid_body"
 	codeInvalidPlaybook      = "invalid_playbook"
 	codeInvalidInputs        = "invalid_inputs"
+	codeInvalidAnswer        = "invalid_answer"
 	codeBodyTooLarge         = "body_too_large"
 	codeUnsupportedMedia     = "unsupported_media_type"
 	codeUnsupportedEncoding  = "unsupported_encoding"

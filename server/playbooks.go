@@ -115,10 +115,10 @@ func (s *Server) updatePlaybook(c echo.Context) error {
 func (s *Server) savePlaybook(c echo.Context, p *designer.Playbook, status int) error {
 	p.CreatedAt = time.Now().UTC()
 	p.CreatedBy = subjectOf(c)
-	if err := s.validatePlaybook(p); err != nil {
+	ctx := c.Request().Context()
+	if err := s.validatePlaybook(ctx, p); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	if err := s.store.InsertPlaybookVersion(ctx, p); err != nil {
 		if errors.Is(err, runtime.ErrConflict) {
 			return &Error{
@@ -135,8 +135,12 @@ func (s *Server) savePlaybook(c echo.Context, p *designer.Playbook, status int) 
 	return s.respondPlaybook(c, status, p, true)
 }
 
-func (s *Server) validatePlaybook(p *designer.Playbook) error {
-	err := designer.Validate(p, s.cfg.Actions)
+func (s *Server) validatePlaybook(ctx context.Context, p *designer.Playbook) error {
+	catalog := &validationCatalog{Catalog: s.cfg.Actions, ctx: ctx, store: s.store}
+	err := designer.Validate(p, catalog)
+	if catalog.err != nil {
+		return internalError(fmt.Errorf("validate playbook %q: look up subplaybook: %w", p.ID, catalog.err))
+	}
 	if err == nil {
 		return nil
 	}

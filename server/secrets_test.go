@@ -63,7 +63,7 @@ func TestSecrets_APINeverReturnsValues(t *testing.T) {
 		{"create", http.MethodPut, "/vt_key", `{"value": "` + secretValue + `"}`, http.StatusCreated},
 		{"replace", http.MethodPut, "/vt_key", `{"value": "` + secretValue + `"}`, http.StatusOK},
 		{"list", http.MethodGet, "", "", http.StatusOK},
-		{"no route reads one", http.MethodGet, "/vt_key", "", http.StatusNotFound},
+		{"no route reads one", http.MethodGet, "/vt_key", "", http.StatusMethodNotAllowed},
 		{"invalid name", http.MethodPut, "/VT%20Key", `{"value": "x"}`, http.StatusBadRequest},
 		{"empty value", http.MethodPut, "/empty", `{"value": ""}`, http.StatusUnprocessableEntity},
 		{"unknown field", http.MethodPut, "/vt_key", `{"value": "` + secretValue + `", "x": 1}`,

@@ -49,10 +49,17 @@ type Store interface {
 	DeleteSession(ctx context.Context, idHash string) error
 }
 
-// Engine starts runs and streams their events. *runtime.Engine implements it.
+// Engine starts, cancels and reruns runs, streams their events and
+// answers approvals. *runtime.Engine implements it.
 type Engine interface {
 	Start(ctx context.Context, req runtime.StartRequest) (*runtime.Run, error)
 	Subscribe(runID string) (events <-chan runtime.Event, cancel func())
+	Cancel(ctx context.Context, runID string) error
+	Rerun(ctx context.Context, runID, fromNode string) (*runtime.Run, error)
+
+	Answer(ctx context.Context, approvalID, option, comment, by string) error
+	GetApproval(ctx context.Context, id string) (*runtime.Approval, error)
+	ListApprovals(ctx context.Context, f runtime.ApprovalFilter) ([]runtime.Approval, error)
 }
 
 // Catalog is the set of registered actions. *actions.Registry implements it.
@@ -118,6 +125,8 @@ type Server struct {
 	log   *slog.Logger
 	echo  *echo.Echo
 
+	routes *routeTable
+
 	socketsMu sync.Mutex
 	sockets   map[*eventStream]struct{}
 	closing   bool
@@ -166,9 +175,11 @@ func (s *Server) newEcho() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(middleware.RequestID())
+	e.Pre(middleware.RequestID())
+	e.Pre(securityHeaders)
+	e.Pre(s.checkMethod)
+	e.Use(restoreHead)
 	e.Use(s.recoverPanic)
-	e.Use(securityHeaders)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/login", s.loginPage)
@@ -184,6 +195,7 @@ func (s *Server) newEcho() *echo.Echo {
 	s.registerSecretRoutes(api, pages)
 	s.registerOpenAPIRoutes(api, pages)
 	(&web.Pages{Playbooks: s.store}).Register(pages)
+	s.routes = newRouteTable(e.Routes())
 	return e
 }
 
@@ -196,6 +208,11 @@ func (s *Server) registerAPI(g *echo.Group) {
 	g.GET("/runs", s.listRuns)
 	g.GET("/runs/:id", s.getRun)
 	g.GET("/runs/:id/events", s.streamRunEvents)
+	g.POST("/runs/:id/cancel", s.cancelRun)
+	g.POST("/runs/:id/rerun", s.rerunRun)
+	g.GET("/approvals", s.listApprovals)
+	g.GET("/approvals/:id", s.getApproval)
+	g.POST("/approvals/:id", s.answerApproval)
 	g.GET("/actions", s.listActions)
 	g.POST("/actions", s.publishAction)
 	g.GET("/actions/:name", s.getActionVersions)

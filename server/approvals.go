@@ -1,0 +1,134 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/updraftsoar/updraft/designer"
+	"github.com/updraftsoar/updraft/runtime"
+)
+
+const (
+	defaultApprovalListLimit = 50
+	maxApprovalListLimit     = 500
+)
+
+// approvalStatuses are the values ?status= takes.
+var approvalStatuses = []runtime.ApprovalStatus{runtime.ApprovalPending, runtime.ApprovalAnswered,
+	runtime.ApprovalTimedOut, runtime.ApprovalCanceled}
+
+// listApprovals returns approvals newest first, optionally of one status
+// (?status=) and one run (?run_id=), at most ?limit= of them.
+func (s *Server) listApprovals(c echo.Context) error {
+	filter := runtime.ApprovalFilter{RunID: c.QueryParam("run_id"), Limit: defaultApprovalListLimit}
+	if v := c.QueryParam("status"); v != "" {
+		status := runtime.ApprovalStatus(v)
+		if !slices.Contains(approvalStatuses, status) {
+			return errorf(http.StatusBadRequest, codeBadRequest,
+				"query parameter status=%q must be one of %q", v, approvalStatuses)
+		}
+		filter.Status = status
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxApprovalListLimit {
+			return errorf(http.StatusBadRequest, codeBadRequest,
+				"query parameter limit=%q must be an integer from 1 to %d", v, maxApprovalListLimit)
+		}
+		filter.Limit = n
+	}
+
+	list, err := s.cfg.Engine.ListApprovals(c.Request().Context(), filter)
+	if err != nil {
+		return internalError(err)
+	}
+	if list == nil {
+		list = []runtime.Approval{}
+	}
+	return c.JSON(http.StatusOK, list)
+}
+
+func (s *Server) getApproval(c echo.Context) error {
+	id := c.Param("id")
+	a, err := s.cfg.Engine.GetApproval(c.Request().Context(), id)
+	if err != nil {
+		return approvalError(err, id)
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+// answerRequest is the body of POST /api/v1/approvals/{id}.
+type answerRequest struct {
+	Option  string `json:"option"`
+	Comment string `json:"comment"`
+}
+
+// answerApproval answers a pending approval as the caller's subject. The
+// response is the approval with its answer.
+func (s *Server) answerApproval(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	body, err := readBody(c, s.cfg.MaxAPIBody, "request body")
+	if err != nil {
+		return err
+	}
+	var req answerRequest
+	if err := decodeObject(body, &req, "approval answer"); err != nil {
+		return err
+	}
+
+	err = s.cfg.Engine.Answer(ctx, id, req.Option, req.Comment, subjectOf(c))
+	if errors.Is(err, runtime.ErrInvalidAnswer) {
+		return s.invalidAnswer(c, id, req, err)
+	}
+	if err != nil {
+		return approvalError(err, id)
+	}
+	a, err := s.cfg.Engine.GetApproval(ctx, id)
+	if err != nil {
+		return approvalError(err, id)
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+// invalidAnswer is the 422 for an answer the approval does not accept,
+// with a problem on the field at fault: option when it is not offered,
+// comment otherwise.
+func (s *Server) invalidAnswer(c echo.Context, id string, req answerRequest, err error) error {
+	field := "comment"
+	a, getErr := s.cfg.Engine.GetApproval(c.Request().Context(), id)
+	if getErr == nil && !slices.Contains(a.Options, req.Option) {
+		field = "option"
+	}
+	// The runtime's text reads `approval "id": invalid answer: <detail>`.
+	msg := err.Error()
+	if _, detail, ok := strings.Cut(msg, runtime.ErrInvalidAnswer.Error()+": "); ok {
+		msg = detail
+	}
+	return &Error{
+		Status:   http.StatusUnprocessableEntity,
+		Code:     codeInvalidAnswer,
+		Message:  fmt.Sprintf("approval %q: %s: %s", id, field, msg),
+		Problems: []designer.Problem{{Field: field, Message: msg}},
+		Cause:    err,
+	}
+}
+
+// approvalError maps an Engine.Answer or Engine.GetApproval failure.
+func approvalError(err error, id string) error {
+	switch {
+	case errors.Is(err, runtime.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Code: codeNotFound,
+			Message: fmt.Sprintf("approval %q not found", id), Cause: err}
+	case errors.Is(err, runtime.ErrConflict):
+		return &Error{Status: http.StatusConflict, Code: codeConflict,
+			Message: sentinelMessage(err), Cause: err}
+	}
+	return internalError(fmt.Errorf("approval %q: %w", id, err))
+}
