@@ -19,6 +19,7 @@ import {
   type PaletteItem,
 } from "./graph";
 import { t } from "./i18n";
+import { MIN_FIT_ZOOM } from "./layout";
 import { loopAt, nodeSize } from "./loops";
 import { Palette } from "./Palette";
 import { RunDialog } from "./RunDialog";
@@ -26,11 +27,6 @@ import { Settings } from "./Settings";
 import { nodeTypes } from "./StepNodeView";
 import { useEditor } from "./store";
 import type { ActionInfo, Problem } from "./types";
-
-// MIN_FIT_ZOOM is the smallest zoom that fitting the view chooses, so node
-// names (0.9rem, 14.4px) stay at least 12px tall on screen. A larger graph
-// then extends past the canvas and is panned.
-export const MIN_FIT_ZOOM = 0.9;
 
 // bodyless lists the node types that stay at the top level of a playbook.
 const bodyless = new Set(["trigger", "end"]);

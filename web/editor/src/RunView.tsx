@@ -1,18 +1,32 @@
 // The run view: the playbook graph read-only, each node coloured by its
-// step's state, updated live from the run's event websocket.
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from "@xyflow/react";
-import { useEffect, useMemo, useState } from "react";
-import { getPlaybook, getRun, runEventsURL } from "./api";
+// step's state, updated live from the run's event websocket, with cancel,
+// rerun and the answer form of a waiting approval.
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useNodesInitialized,
+  useReactFlow,
+  type Edge,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { cancelRun, getApproval, getPlaybook, getRun, listApprovals } from "./api";
 import { toFlow, type StepNode } from "./graph";
 import { t } from "./i18n";
-import { applyEvent, initialStates, type NodeStates } from "./runstate";
-import { nodeTypes } from "./StepNodeView";
-import type { Edge } from "@xyflow/react";
-import type { Run, RunEvent, Step } from "./types";
+import { layeredLayout, MIN_FIT_ZOOM, overlapping } from "./layout";
+import { useRunEvents } from "./runevents";
+import { applyEvent, displayedRunStatus, initialStates, isEnded, type NodeStates } from "./runstate";
+import { StepPanel } from "./StepPanel";
+import { nodeTypes, statusIcons } from "./StepNodeView";
+import type { Approval, Run, RunEvent, Step } from "./types";
 
-// Reconnect delays in milliseconds: doubling from the first to the last.
-const RECONNECT_MIN = 500;
-const RECONNECT_MAX = 10_000;
+// waitTypes are the node types whose running step waits for a person or a
+// time.
+const waitTypes = new Set(["approval", "delay"]);
+
+const fitOptions = { maxZoom: 1, minZoom: MIN_FIT_ZOOM };
 
 export function RunApp({ runId }: { runId: string }) {
   return (
@@ -22,74 +36,101 @@ export function RunApp({ runId }: { runId: string }) {
   );
 }
 
-// useRunEvents follows a run's events from seq after, reconnecting with the
-// last seen seq until the run finishes or the component unmounts.
-function useRunEvents(runId: string, after: number | null, onEvent: (e: RunEvent) => void) {
-  const [connected, setConnected] = useState(true);
-  useEffect(() => {
-    if (after === null) return;
-    let lastSeq = after;
-    let socket: WebSocket | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let delay = RECONNECT_MIN;
-    let done = false;
+type Graph = { nodes: StepNode[]; edges: Edge[] };
 
-    function connect() {
-      socket = new WebSocket(runEventsURL(runId, lastSeq));
-      socket.onopen = () => {
-        delay = RECONNECT_MIN;
-        setConnected(true);
-      };
-      socket.onmessage = (msg) => {
-        const event = JSON.parse(String(msg.data)) as RunEvent;
-        if (event.seq <= lastSeq) return;
-        lastSeq = event.seq;
-        onEvent(event);
-        if (event.type === "run.finished") done = true;
-      };
-      socket.onclose = (e) => {
-        // The server closes normally after run.finished, or when the run
-        // ended without one.
-        if (done || e.code === 1000) return;
-        setConnected(false);
-        timer = setTimeout(connect, delay);
-        delay = Math.min(delay * 2, RECONNECT_MAX);
-      };
-    }
-    connect();
-    return () => {
-      done = true;
-      clearTimeout(timer);
-      socket?.close();
-    };
-    // onEvent only dispatches into state setters, so it is left out.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [runId, after]);
-  return connected;
+// waitingNodes returns the nodes to show as waiting on first load: those
+// of pending approvals, and approval and delay nodes while the run waits.
+function waitingNodes(run: Run, graph: Graph, approvals: Approval[]): Set<string> {
+  const ids = new Set(approvals.map((a) => a.node_id));
+  if (run.status === "waiting") {
+    for (const n of graph.nodes) if (waitTypes.has(n.data.type)) ids.add(n.id);
+  }
+  return ids;
+}
+
+// usePendingApprovals keeps the pending approvals of one run.
+function usePendingApprovals(runId: string) {
+  const [approvals, setApprovals] = useState<Approval[]>([]);
+  const reload = useCallback(
+    () =>
+      listApprovals("pending").then((list) => {
+        const mine = list.filter((a) => a.run_id === runId);
+        setApprovals(mine);
+        return mine;
+      }),
+    [runId],
+  );
+  const add = useCallback((id: string) => {
+    getApproval(id)
+      .then((a) =>
+        setApprovals((list) => (a.status === "pending" ? [...list.filter((x) => x.id !== a.id), a] : list)),
+      )
+      .catch(() => undefined);
+  }, []);
+  const remove = useCallback(
+    (id: string) => setApprovals((list) => list.filter((a) => a.id !== id)),
+    [],
+  );
+  return { approvals, reload, add, remove };
 }
 
 function RunView({ runId }: { runId: string }) {
+  const flow = useReactFlow();
+  const initialized = useNodesInitialized();
   const [run, setRun] = useState<Run | null>(null);
-  const [graph, setGraph] = useState<{ nodes: StepNode[]; edges: Edge[] } | null>(null);
+  const [graph, setGraph] = useState<Graph | null>(null);
+  const [laidOut, setLaidOut] = useState(false);
   const [states, setStates] = useState<NodeStates>({ nodes: {}, run: "" });
   const [after, setAfter] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [step, setStep] = useState<Step | null | undefined>(undefined);
+  const pending = usePendingApprovals(runId);
 
   useEffect(() => {
     (async () => {
       const r = await getRun(runId);
       const pb = await getPlaybook(r.playbook_id, r.playbook_version);
+      const g = toFlow(pb);
+      const approvals = isEnded(r.status) ? [] : await pending.reload().catch(() => []);
       setRun(r);
-      setGraph(toFlow(pb));
-      setStates(initialStates(r));
+      setGraph(g);
+      setStates(initialStates(r, waitingNodes(r, g, approvals)));
       // An ended run's steps are final, so only a live run is followed.
       if (!isEnded(r.status)) setAfter(lastSeq(r));
     })().catch((e: Error) => setError(e.message));
-  }, [runId]);
+  }, [runId, pending.reload]);
 
-  const connected = useRunEvents(runId, after, (e) => setStates((s) => applyEvent(s, e)));
+  const onEvent = (e: RunEvent) => {
+    setStates((s) => applyEvent(s, e));
+    const approvalId = e.data?.approval_id;
+    if (e.type === "step.waiting" && typeof approvalId === "string") pending.add(approvalId);
+    if (e.type === "step.finished" || e.type === "run.finished") {
+      void pending.reload().catch(() => undefined);
+    }
+  };
+  const connected = useRunEvents(runId, after, onEvent);
+
+  // Once React Flow measured the nodes, stored positions that make nodes
+  // overlap are replaced by a layered layout.
+  useEffect(() => {
+    if (!initialized || laidOut || !graph) return;
+    setLaidOut(true);
+    const measured = graph.nodes.map((n) => ({ ...n, measured: flow.getInternalNode(n.id)?.measured }));
+    if (!overlapping(measured)) return;
+    const positions = layeredLayout(measured, graph.edges);
+    setGraph({
+      ...graph,
+      nodes: graph.nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position })),
+    });
+    requestAnimationFrame(() => void flow.fitView(fitOptions));
+  }, [initialized, laidOut, graph, flow]);
+
+  // The first waiting approval opens in the panel, so its form is in view.
+  const firstPending = pending.approvals[0]?.node_id;
+  useEffect(() => {
+    if (firstPending && selected === null) setSelected(firstPending);
+  }, [firstPending, selected]);
 
   // Fetch the selected node's step again whenever its state changes, so the
   // panel shows the latest input, output and error.
@@ -115,16 +156,11 @@ function RunView({ runId }: { runId: string }) {
   if (error) return <p className="error" role="alert">{t("run.load_failed", { message: error })}</p>;
   if (!run || !graph) return <p className="loading">{t("run.loading")}</p>;
 
-  const runStatus = states.run || run.status;
+  const runStatus = displayedRunStatus({ ...states, run: states.run || run.status });
+  const selectedNode = graph.nodes.find((n) => n.id === selected) ?? null;
   return (
     <div className="run-view">
-      <div className="toolbar">
-        <a href={`/playbooks/${encodeURIComponent(run.playbook_id)}`}>{t("run.back")}</a>
-        <span className={`run-status status-${runStatus}`} data-testid="run-status" data-status={runStatus}>
-          {t("run.status", { status: t(`status.${runStatus}`) })}
-        </span>
-        {!connected && <span className="status error">{t("run.disconnected")}</span>}
-      </div>
+      <RunToolbar run={run} status={runStatus} connected={connected} />
       <div className="workspace">
         <div className="canvas" data-testid="canvas">
           <ReactFlow
@@ -139,23 +175,84 @@ function RunView({ runId }: { runId: string }) {
               setStep(undefined);
             }}
             fitView
-            fitViewOptions={{ maxZoom: 1 }}
+            fitViewOptions={fitOptions}
           >
             <Background />
             <Controls showInteractive={false} />
             <MiniMap pannable zoomable />
           </ReactFlow>
         </div>
-        <StepPanel nodeId={selected} step={step} />
+        <StepPanel
+          run={run}
+          runStatus={runStatus}
+          node={selectedNode}
+          step={step}
+          approval={pending.approvals.find((a) => a.node_id === selected)}
+          onAnswered={(a) => pending.remove(a.id)}
+        />
       </div>
     </div>
   );
 }
 
-const endedStatuses = new Set(["succeeded", "failed", "canceled", "timed_out"]);
+type ToolbarProps = { run: Run; status: string; connected: boolean };
 
-function isEnded(status: string): boolean {
-  return endedStatuses.has(status);
+// RunToolbar shows the run's status, its links to related runs and the
+// Cancel button of an active run.
+function RunToolbar({ run, status, connected }: ToolbarProps) {
+  const [canceling, setCanceling] = useState(false);
+  const [cancelError, setCancelError] = useState<string | null>(null);
+
+  async function cancel() {
+    setCanceling(true);
+    setCancelError(null);
+    try {
+      await cancelRun(run.id);
+    } catch (e) {
+      setCancelError(t("run.cancel_failed", { message: (e as Error).message }));
+      setCanceling(false);
+    }
+  }
+
+  const ended = isEnded(status);
+  return (
+    <div className="toolbar">
+      <a href={`/playbooks/${encodeURIComponent(run.playbook_id)}`}>{t("run.back")}</a>
+      <span className={`run-status status-${status}`} data-testid="run-status" data-status={status}>
+        <span className="status-icon" aria-hidden="true">
+          {statusIcons[status] ?? "?"}
+        </span>{" "}
+        {t("run.status", { status: t(`status.${status}`) })}
+      </span>
+      {!ended && (
+        <button
+          type="button"
+          className="danger"
+          onClick={cancel}
+          disabled={canceling}
+          data-testid="run-cancel"
+        >
+          {canceling ? t("run.canceling") : t("run.cancel")}
+        </button>
+      )}
+      {run.parent_run_id && (
+        <a href={`/runs/${encodeURIComponent(run.parent_run_id)}`} data-testid="run-parent">
+          {t("run.parent", { id: run.parent_run_id })}
+        </a>
+      )}
+      {run.rerun_of && (
+        <a href={`/runs/${encodeURIComponent(run.rerun_of)}`} data-testid="run-rerun-of">
+          {t("run.rerun_of", { id: run.rerun_of })}
+        </a>
+      )}
+      {cancelError && (
+        <span className="status error" role="alert">
+          {cancelError}
+        </span>
+      )}
+      {!connected && <span className="status error">{t("run.disconnected")}</span>}
+    </div>
+  );
 }
 
 function lastSeq(run: Run & { last_seq?: number; seq?: number }): number {
@@ -165,37 +262,4 @@ function lastSeq(run: Run & { last_seq?: number; seq?: number }): number {
 function latestStep(steps: Step[], nodeId: string): Step | undefined {
   const mine = steps.filter((s) => s.node_id === nodeId);
   return mine[mine.length - 1];
-}
-
-function StepPanel({ nodeId, step }: { nodeId: string | null; step: Step | null | undefined }) {
-  if (!nodeId) {
-    return (
-      <aside className="settings" data-testid="step-panel">
-        <p className="hint">{t("run.step_none")}</p>
-      </aside>
-    );
-  }
-  const error = typeof step?.error === "string" ? step.error : step?.error?.message;
-  return (
-    <aside className="settings" data-testid="step-panel">
-      <h2>{t("run.step", { id: nodeId })}</h2>
-      {step === undefined && <p className="loading">{t("run.loading")}</p>}
-      {step === null && <p className="hint">{t("run.step_not_run")}</p>}
-      {step && (
-        <>
-          <p>{t("run.status", { status: t(`status.${step.status}`) })}</p>
-          <h3>{t("run.input")}</h3>
-          <pre data-testid="step-input">{JSON.stringify(step.input ?? null, null, 2)}</pre>
-          <h3>{t("run.output")}</h3>
-          <pre data-testid="step-output">{JSON.stringify(step.output ?? null, null, 2)}</pre>
-          {error && (
-            <>
-              <h3>{t("run.error")}</h3>
-              <pre className="error" data-testid="step-error">{error}</pre>
-            </>
-          )}
-        </>
-      )}
-    </aside>
-  );
 }

@@ -7,13 +7,16 @@ import { hasInput, portLabel, portsFor, TARGET_HANDLE } from "./ports";
 
 // Status icons pair with the colours in editor.css, so a state never
 // depends on colour alone.
-const statusIcons: Record<string, string> = {
+export const statusIcons: Record<string, string> = {
   pending: "○",
   running: "◔",
   succeeded: "✓",
   failed: "✕",
   skipped: "⤼",
   waiting: "⏸",
+  queued: "○",
+  canceled: "⊘",
+  timed_out: "⌛",
 };
 
 function typeLabel(data: StepNode["data"]): string {

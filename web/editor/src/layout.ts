@@ -4,6 +4,11 @@ import type { Edge, Node } from "@xyflow/react";
 import { nodeSize } from "./loops";
 import type { Position } from "./types";
 
+// MIN_FIT_ZOOM is the smallest zoom that fitting the view chooses, so node
+// names (0.9rem, 14.4px) stay at least 12px tall on screen. A larger graph
+// then extends past the canvas and is panned.
+export const MIN_FIT_ZOOM = 0.9;
+
 // Gaps, in canvas pixels, between layers (columns) and between the nodes
 // of one layer.
 export const LAYER_GAP = 96;

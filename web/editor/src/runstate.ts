@@ -7,9 +7,14 @@ import type { Run, RunEvent } from "./types";
 export type NodeStates = { nodes: Record<string, string>; run: string };
 
 // initialStates takes each node's state from its last step in run.steps.
-export function initialStates(run: Run): NodeStates {
+// A running step of a node in waitingNodes (the nodes of a pending approval,
+// or approval and delay nodes of a waiting run) is shown as waiting.
+export function initialStates(run: Run, waitingNodes: Set<string> = new Set()): NodeStates {
   const nodes: Record<string, string> = {};
-  for (const step of run.steps ?? []) nodes[step.node_id] = step.status;
+  for (const step of run.steps ?? []) {
+    const waits = step.status === "running" && waitingNodes.has(step.node_id);
+    nodes[step.node_id] = waits ? "waiting" : step.status;
+  }
   return { nodes, run: run.status };
 }
 
@@ -24,11 +29,29 @@ export function applyEvent(states: NodeStates, event: RunEvent): NodeStates {
       return { ...states, run: status ?? states.run };
     case "step.started":
       return setNode(states, event.node_id, "running");
+    case "step.waiting":
+      return setNode(states, event.node_id, "waiting");
     case "step.finished":
       return setNode(states, event.node_id, status ?? "succeeded");
     default:
       return states;
   }
+}
+
+// displayedRunStatus returns the run status to show: "waiting" while a
+// running run has a waiting step, because no event reports that change.
+export function displayedRunStatus(states: NodeStates): string {
+  const waits = Object.values(states.nodes).includes("waiting");
+  if (states.run === "running" && waits) return "waiting";
+  if (states.run === "waiting" && !waits && Object.keys(states.nodes).length > 0) return "running";
+  return states.run;
+}
+
+const endedStatuses = new Set(["succeeded", "failed", "canceled", "timed_out"]);
+
+// isEnded reports whether a run status is final.
+export function isEnded(status: string): boolean {
+  return endedStatuses.has(status);
 }
 
 function setNode(states: NodeStates, nodeId: string | undefined, status: string): NodeStates {
