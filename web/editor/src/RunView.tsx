@@ -85,6 +85,9 @@ function RunView({ runId }: { runId: string }) {
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [step, setStep] = useState<Step | null | undefined>(undefined);
+  // clicks counts node clicks, so clicking the selected node fetches its
+  // step again.
+  const [clicks, setClicks] = useState(0);
   const pending = usePendingApprovals(runId);
 
   useEffect(() => {
@@ -140,7 +143,7 @@ function RunView({ runId }: { runId: string }) {
     getRun(runId)
       .then((r) => setStep(latestStep(r.steps, selected) ?? null))
       .catch((e: Error) => setError(e.message));
-  }, [runId, selected, selectedState]);
+  }, [runId, selected, selectedState, clicks]);
 
   const nodes = useMemo(
     () =>
@@ -173,6 +176,7 @@ function RunView({ runId }: { runId: string }) {
             onNodeClick={(_, node) => {
               setSelected(node.id);
               setStep(undefined);
+              setClicks((n) => n + 1);
             }}
             fitView
             fitViewOptions={fitOptions}
