@@ -48,8 +48,8 @@ type LeaseStore interface {
 	ListActiveRuns(ctx context.Context) ([]string, error)
 	// DeleteActiveRun removes an id whose run ended or was never stored.
 	DeleteActiveRun(ctx context.Context, runID string) error
-	// InsertCancelRequest asks the owner of runID to cancel it; a second
-	// request is ErrConflict.
+	// InsertCancelRequest stores a request for the owner of runID to
+	// cancel it. A second request is ErrConflict.
 	InsertCancelRequest(ctx context.Context, runID, by string) error
 	// ListCancelRequests returns the ids among runIDs with a request.
 	ListCancelRequests(ctx context.Context, runIDs []string) ([]string, error)
@@ -217,7 +217,7 @@ func (l *leaser) release(run *Run) {
 	}
 }
 
-// drop forgets the lease of runID without a write.
+// drop removes the lease of runID from the held set without a write.
 func (l *leaser) drop(runID string) {
 	l.mu.Lock()
 	delete(l.held, runID)
