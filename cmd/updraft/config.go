@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/updraftsoar/updraft/actions"
+	"github.com/updraftsoar/updraft/runtime"
 )
 
 // config is everything `updraft serve` reads from flags and the
@@ -36,6 +39,17 @@ type config struct {
 	// no key. RequireSignatures rejects modules that none of them signed.
 	TrustedKeys       *actions.TrustedKeys
 	RequireSignatures bool
+
+	// MaxStepOutput is the largest output of one step in bytes.
+	// MaxWebhookBody is the largest webhook body in bytes, after gzip
+	// decompression; it is at most MaxStepOutput, because the body becomes
+	// the trigger step's output.
+	MaxStepOutput  int64
+	MaxWebhookBody int64
+
+	// ModuleCacheDir is wazero's compilation cache. Empty means
+	// <DataDir>/module-cache.
+	ModuleCacheDir string
 
 	LogLevel      slog.Level
 	LogFormat     string        // "json" or "text"
@@ -68,6 +82,12 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 		"`file` of base64 ed25519 public keys, one per line, whose action signatures are trusted")
 	fs.BoolVar(&cfg.RequireSignatures, "require-signatures", false,
 		"reject published actions that no trusted key signed")
+	cfg.MaxStepOutput = runtime.DefaultMaxOutputBytes
+	fs.Var((*byteSize)(&cfg.MaxStepOutput), "max-step-output",
+		"largest output of one step, in `bytes` or with a KiB or MiB suffix")
+	fs.Var((*byteSize)(&cfg.MaxWebhookBody), "max-webhook-body",
+		"largest webhook body after gzip decompression, in `bytes` or with a KiB or MiB suffix; "+
+			"at most --max-step-output (default --max-step-output)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log `format`: json or text")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second,
@@ -100,7 +120,47 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	if err := checkPublicURL(cfg.PublicURL); err != nil {
 		return cfg, err
 	}
+	if err := checkBodyLimits(&cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, loadTrustedKeys(&cfg, *trustedKeys)
+}
+
+// checkBodyLimits defaults the webhook limit to the step output limit and
+// rejects a webhook limit above it, since such a body would be accepted
+// and then fail its trigger step.
+func checkBodyLimits(cfg *config) error {
+	if cfg.MaxWebhookBody == 0 {
+		cfg.MaxWebhookBody = cfg.MaxStepOutput
+	}
+	if cfg.MaxWebhookBody > cfg.MaxStepOutput {
+		return fmt.Errorf("--max-webhook-body %d exceeds --max-step-output %d; "+
+			"a webhook body becomes the trigger step's output, so raise --max-step-output too",
+			cfg.MaxWebhookBody, cfg.MaxStepOutput)
+	}
+	return nil
+}
+
+// byteSize is a flag value in bytes, written as a whole number with an
+// optional KiB or MiB suffix, such as 1048576, 512KiB or 1MiB.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	number, unit := s, int64(1)
+	for suffix, size := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			number, unit = n, size
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(number), 10, 64)
+	if err != nil || n < 1 || n > math.MaxInt32/unit {
+		return fmt.Errorf("%q is not a size; use a positive whole number of bytes, KiB or MiB, "+
+			"such as 1MiB", s)
+	}
+	*b = byteSize(n * unit)
+	return nil
 }
 
 func loadTrustedKeys(cfg *config, path string) error {

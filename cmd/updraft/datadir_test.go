@@ -15,6 +15,7 @@ import (
 
 	"github.com/updraftsoar/updraft/actions"
 	"github.com/updraftsoar/updraft/actions/builtin"
+	"github.com/updraftsoar/updraft/runtime"
 	"github.com/updraftsoar/updraft/store"
 )
 
@@ -94,19 +95,27 @@ func TestCLI_Commands(t *testing.T) {
 	}
 }
 
-func TestServe_StartsWhenBundledModuleChanged(t *testing.T) {
+func TestServe_BundledModuleReplacesStored(t *testing.T) {
 	bundles, err := builtin.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
+	i := slices.IndexFunc(bundles, func(b builtin.Bundle) bool { return b.Manifest.Name == "hash.compute" })
+	if i < 0 {
+		t.Fatal("no bundled hash.compute action")
+	}
+	bundle := bundles[i]
+
+	// An older binary stored hash.compute with other module bytes, which
+	// do not compile.
 	dir := t.TempDir()
 	st, err := store.Open(t.Context(), store.Config{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := append(slices.Clone(bundles[0].Module), 0)
+	other := append(slices.Clone(bundle.Module), 0)
 	sum := sha256.Sum256(other)
-	stored := bundles[0].Action()
+	stored := bundle.Action()
 	stored.SHA256 = hex.EncodeToString(sum[:])
 	if _, err := st.PutAction(t.Context(), stored, other); err != nil {
 		t.Fatal(err)
@@ -118,12 +127,21 @@ func TestServe_StartsWhenBundledModuleChanged(t *testing.T) {
 	srv := startServerWith(t, func(c *config) { c.DataDir = dir })
 	var list []actions.Action
 	srv.mustDo(t, http.MethodGet, "/api/v1/actions", nil, http.StatusOK, &list)
-	ref := stored.Manifest.Ref()
-	i := slices.IndexFunc(list, func(a actions.Action) bool { return a.Manifest.Ref() == ref })
-	if i < 0 {
+	ref := bundle.Manifest.Ref()
+	j := slices.IndexFunc(list, func(a actions.Action) bool { return a.Manifest.Ref() == ref })
+	if j < 0 {
 		t.Fatalf("actions %v do not include %s", list, ref)
 	}
-	if list[i].SHA256 != stored.SHA256 {
-		t.Errorf("%s has module %s, want the stored %s", ref, list[i].SHA256, stored.SHA256)
+	if list[j].SHA256 != bundle.SHA256 {
+		t.Errorf("%s has module %s, want the bundled %s", ref, list[j].SHA256, bundle.SHA256)
+	}
+
+	run := srv.runHashCompute(t, ref, "abc")
+	if run.Status != runtime.RunSucceeded {
+		t.Fatalf("run status = %s (%s), want succeeded", run.Status, run.Error)
+	}
+	const abcSHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+	if !bytes.Contains(run.Output, []byte(abcSHA256)) {
+		t.Errorf("run output %s lacks the SHA-256 of abc", run.Output)
 	}
 }

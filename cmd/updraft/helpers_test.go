@@ -21,8 +21,9 @@ type testServer struct {
 }
 
 // startServer starts the real server on 127.0.0.1 with a free port, an
-// embedded database in a temporary directory, the admin token testToken,
-// and actions allowed to call 127.0.0.1. The server stops when the test
+// embedded database in a temporary directory, the shared compilation cache
+// testModuleCache, the admin token testToken, and actions allowed to call
+// 127.0.0.1. The server stops when the test
 // ends.
 func startServer(t *testing.T) *testServer {
 	t.Helper()
@@ -37,6 +38,7 @@ func startServerWith(t *testing.T, modify func(*config)) *testServer {
 	cfg := config{
 		Addr:                 "127.0.0.1:0",
 		DataDir:              t.TempDir(),
+		ModuleCacheDir:       testModuleCache,
 		BootstrapToken:       testToken,
 		AllowLoopbackActions: true,
 		ApprovedHosts:        []string{"127.0.0.1"},

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,11 +43,19 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// serve starts the store, the action host, the engine and the HTTP server,
-// calls ready with the bound address, and blocks until ctx ends. Then it
-// stops accepting requests, lets running steps finish within the grace
-// period and closes the store.
+// serve binds the listener, starts the store, the action host, the engine
+// and the HTTP server, calls ready with the bound address, and blocks
+// until ctx ends. Then it stops accepting requests, lets running steps
+// finish within the grace period and closes the store. The listener is
+// bound first, so a taken port fails before the data directory is
+// created.
 func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close() // for the early returns; http.Server closes it otherwise
+
 	log := newLogger(cfg)
 	st, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log})
 	if err != nil {
@@ -54,7 +63,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 	}
 	defer closeStore(st, log)
 
-	registry, err := loadActions(ctx, st, log)
+	registry, bundled, err := loadActions(ctx, st, log)
 	if err != nil {
 		return err
 	}
@@ -62,7 +71,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 	if err != nil {
 		return err
 	}
-	host, err := newActionHost(ctx, cfg, st, registry, secrets, log)
+	host, err := newActionHost(ctx, cfg, st, registry, bundled, secrets, log)
 	if err != nil {
 		return err
 	}
@@ -71,17 +80,23 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 	if err := bootstrapToken(ctx, st, cfg.BootstrapToken, stdout); err != nil {
 		return err
 	}
-	engine := runtime.New(runtime.Config{Store: st, Invoker: host, Logger: log})
+	engine := runtime.New(runtime.Config{Store: st, Invoker: host, Logger: log,
+		MaxOutputBytes: int(cfg.MaxStepOutput)})
 	if err := engine.Resume(ctx); err != nil {
 		return fmt.Errorf("resume unfinished runs: %w", err)
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		shutdownEngine(engine, cfg.ShutdownGrace, log)
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	// The bundled module compiles in the background once the server is up,
+	// and the host closes only after that compilation returns.
+	var precompiling sync.WaitGroup
+	defer precompiling.Wait()
+	onReady := func(addr string) {
+		precompiling.Go(func() { precompileBundled(ctx, host, bundled, log) })
+		if ready != nil {
+			ready(addr)
+		}
 	}
-	return serveHTTP(ctx, cfg, ln, st, engine, registry, secrets, log, ready)
+	return serveHTTP(ctx, cfg, ln, st, engine, registry, secrets, log, onReady)
 }
 
 // serveHTTP serves on ln until ctx ends, then shuts the server and the
@@ -101,6 +116,8 @@ func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store
 		Logger:    log,
 		PublicURL: publicURL,
 		Secrets:   secrets,
+
+		MaxWebhookBody: cfg.MaxWebhookBody,
 		Publishing: &server.Publishing{
 			Store:             st,
 			Registry:          registry,
@@ -158,48 +175,92 @@ func newLogger(cfg config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(out, opts))
 }
 
+// bundledModules are the actions built into the binary and their module
+// bytes by hex SHA-256.
+type bundledModules struct {
+	refs    []string
+	modules wasm.StaticModules
+}
+
 // loadActions stores the bundled actions (again on every start; storing an
-// unchanged version is a no-op) and registers every stored action.
-func loadActions(ctx context.Context, st *store.Store, log *slog.Logger) (*actions.Registry, error) {
+// unchanged version is a no-op) and registers every stored action. A
+// bundled action is registered with the binary's own module even when the
+// stored version has other bytes.
+func loadActions(ctx context.Context, st *store.Store, log *slog.Logger) (*actions.Registry,
+	*bundledModules, error) {
 	bundles, err := builtin.Load()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	bundled := &bundledModules{modules: make(wasm.StaticModules)}
+	own := make(map[string]actions.Action, len(bundles))
 	for _, b := range bundles {
-		created, err := st.PutAction(ctx, b.Action(), b.Module)
-		if errors.Is(err, runtime.ErrConflict) {
-			// Versions are immutable, so the stored module of this version
-			// stays in use. A rebuild with another Go toolchain changes the
-			// module bytes without changing the action.
-			log.Warn("bundled action differs from the stored version; keeping the stored module",
-				"component", "main", "action", b.Manifest.Ref(), "sha256", b.SHA256)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("store bundled action %s: %w", b.Manifest.Ref(), err)
-		}
-		if created {
-			log.Info("bundled action stored", "component", "main", "action", b.Manifest.Ref())
+		ref := b.Manifest.Ref()
+		bundled.refs = append(bundled.refs, ref)
+		bundled.modules[b.SHA256] = b.Module
+		own[ref] = b.Action()
+		if err := storeBundled(ctx, st, b, log); err != nil {
+			return nil, nil, err
 		}
 	}
 
 	stored, err := st.ListActions(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list actions: %w", err)
+		return nil, nil, fmt.Errorf("list actions: %w", err)
 	}
 	registry := actions.NewRegistry()
 	for _, a := range stored {
+		if b, ok := own[a.Manifest.Ref()]; ok {
+			a = b
+		}
 		if err := registry.Add(a); err != nil {
-			return nil, fmt.Errorf("register action %s: %w", a.Manifest.Ref(), err)
+			return nil, nil, fmt.Errorf("register action %s: %w", a.Manifest.Ref(), err)
 		}
 	}
 	log.Info("actions registered", "component", "main", "count", len(stored))
-	return registry, nil
+	return registry, bundled, nil
+}
+
+// storeBundled stores one bundled action. A stored version with other
+// module bytes, left by an older binary, stays as it is.
+func storeBundled(ctx context.Context, st *store.Store, b builtin.Bundle, log *slog.Logger) error {
+	created, err := st.PutAction(ctx, b.Action(), b.Module)
+	if errors.Is(err, runtime.ErrConflict) {
+		// TODO: the stored record keeps the older sha256 until the store
+		// can replace a bundled action; the registry uses this binary's.
+		log.Warn("bundled action differs from the stored version; running the bundled module",
+			"component", "main", "action", b.Manifest.Ref(), "sha256", b.SHA256)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store bundled action %s: %w", b.Manifest.Ref(), err)
+	}
+	if created {
+		log.Info("bundled action stored", "component", "main", "action", b.Manifest.Ref())
+	}
+	return nil
+}
+
+// bundledFirst reads bundled modules from the binary and every other
+// module from the store.
+type bundledFirst struct {
+	bundled wasm.StaticModules
+	stored  wasm.ModuleSource
+}
+
+func (m bundledFirst) Module(ctx context.Context, sha256 string) ([]byte, error) {
+	if b, ok := m.bundled[sha256]; ok {
+		return b, nil
+	}
+	return m.stored.Module(ctx, sha256)
 }
 
 func newActionHost(ctx context.Context, cfg config, st *store.Store, registry *actions.Registry,
-	secrets *store.SecretStore, log *slog.Logger) (*wasm.Host, error) {
-	cacheDir := filepath.Join(cfg.DataDir, "module-cache")
+	bundled *bundledModules, secrets *store.SecretStore, log *slog.Logger) (*wasm.Host, error) {
+	cacheDir := cfg.ModuleCacheDir
+	if cacheDir == "" {
+		cacheDir = filepath.Join(cfg.DataDir, "module-cache")
+	}
 	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
 		return nil, fmt.Errorf("module cache: %w", err)
 	}
@@ -208,10 +269,28 @@ func newActionHost(ctx context.Context, cfg config, st *store.Store, registry *a
 		AllowLoopback: cfg.AllowLoopbackActions,
 		ApprovedHosts: cfg.ApprovedHosts,
 		Registry:      registry,
-		Modules:       st,
+		Modules:       bundledFirst{bundled: bundled.modules, stored: st},
 		Secrets:       secrets,
 		Logger:        log,
 	})
+}
+
+// precompileBundled compiles the modules of the bundled actions, so the
+// first call of one does not wait for the compilation.
+func precompileBundled(ctx context.Context, host *wasm.Host, bundled *bundledModules,
+	log *slog.Logger) {
+	start := time.Now()
+	for _, ref := range bundled.refs {
+		if err := host.Precompile(ctx, ref); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("bundled action not precompiled", "component", "main", "action", ref,
+					"error", err)
+			}
+			return
+		}
+	}
+	log.Info("bundled actions compiled", "component", "main", "count", len(bundled.refs),
+		"duration_ms", time.Since(start).Milliseconds())
 }
 
 // bootstrapToken stores the first admin token and prints a generated one.
