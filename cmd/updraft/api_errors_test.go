@@ -113,13 +113,14 @@ func TestAPI_OversizedWebhookRejected(t *testing.T) {
 	srv.mustDo(t, http.MethodPost, "/api/v1/playbooks",
 		examplePlaybook(t, "http://127.0.0.1:1/notify"), http.StatusCreated, &saved)
 
-	body := []byte(`{"body":"` + strings.Repeat("x", 10<<20) + `"}`)
+	// The default limit is the step output limit, 1 MiB.
+	body := []byte(`{"body":"` + strings.Repeat("x", 1<<20) + `"}`)
 	resp := srv.do(t, http.MethodPost, saved.webhookPath(t), body, http.Header{"Authorization": {""}})
 	if resp.Status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("status = %d, want 413; body %.300s", resp.Status, resp.Body)
 	}
-	if !strings.Contains(string(resp.Body), "10 MiB") {
-		t.Errorf("body %s does not name the 10 MiB limit", resp.Body)
+	if !strings.Contains(string(resp.Body), "1 MiB") {
+		t.Errorf("body %s does not name the 1 MiB limit", resp.Body)
 	}
 	if runs := srv.do(t, http.MethodGet, "/api/v1/runs", nil, nil).Body; string(runs) != "[]\n" {
 		t.Errorf("runs = %s, want none", runs)
