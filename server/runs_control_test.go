@@ -204,3 +204,40 @@ func TestRuns_CancelAndRerun(t *testing.T) {
 	mustCall(t, ts, token, http.MethodPost, "/api/v1/runs/"+rerun.RunID+"/cancel", "", http.StatusAccepted, nil)
 	waitRunStatus(t, ts, token, rerun.RunID, runtime.RunCanceled)
 }
+
+func TestRuns_ChildRunLinks(t *testing.T) {
+	ts := newTestServer(t, nil)
+	token := insertToken(t)
+	var child savedTestPlaybook
+	mustCall(t, ts, token, http.MethodPost, "/api/v1/playbooks", manualPlaybook, http.StatusCreated, &child)
+	parent := `{"name": "Parent", "nodes": [
+	{"id": "start", "type": "trigger", "position": {"x": 0, "y": 0}, "settings": {"kind": "manual"}},
+	{"id": "child", "type": "subplaybook", "position": {"x": 0, "y": 0},
+	 "settings": {"playbook": "` + child.ID + `"}},
+	{"id": "done", "type": "end", "position": {"x": 0, "y": 0}}],
+ "edges": [{"from": "start", "port": "success", "to": "child"},
+	{"from": "child", "port": "success", "to": "done"}]}`
+	var saved savedTestPlaybook
+	mustCall(t, ts, token, http.MethodPost, "/api/v1/playbooks", parent, http.StatusCreated, &saved)
+	var started startedResponse
+	mustCall(t, ts, token, http.MethodPost, "/api/v1/playbooks/"+saved.ID+"/runs", "",
+		http.StatusAccepted, &started)
+	waitRunStatus(t, ts, token, started.RunID, runtime.RunSucceeded)
+
+	var children []runtime.Run
+	mustCall(t, ts, token, http.MethodGet, "/api/v1/runs?playbook_id="+child.ID, "", http.StatusOK, &children)
+	if len(children) != 1 {
+		t.Fatalf("child runs = %d, want 1", len(children))
+	}
+	var got runResponse
+	mustCall(t, ts, token, http.MethodGet, "/api/v1/runs/"+children[0].ID, "", http.StatusOK, &got)
+	if got.ParentRunID != started.RunID {
+		t.Errorf("parent_run_id = %q, want %q", got.ParentRunID, started.RunID)
+	}
+	if got.ParentStepID != started.RunID+"/child" {
+		t.Errorf("parent_step_id = %q, want %q", got.ParentStepID, started.RunID+"/child")
+	}
+	if got.Depth != 1 {
+		t.Errorf("depth = %d, want 1", got.Depth)
+	}
+}
