@@ -222,7 +222,8 @@ func loadActions(ctx context.Context, st *store.Store, log *slog.Logger) (*actio
 }
 
 // storeBundled stores one bundled action. A stored version with other
-// module bytes, left by an older binary, stays as it is.
+// module bytes stays as it is: an older binary, or a rebuild with another
+// Go toolchain, left it under the same name and version.
 func storeBundled(ctx context.Context, st *store.Store, b builtin.Bundle, log *slog.Logger) error {
 	created, err := st.PutAction(ctx, b.Action(), b.Module)
 	if errors.Is(err, runtime.ErrConflict) {
