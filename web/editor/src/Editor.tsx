@@ -6,6 +6,7 @@ import {
   MiniMap,
   ReactFlow,
   ReactFlowProvider,
+  useNodesInitialized,
   useReactFlow,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -19,13 +20,13 @@ import {
   type PaletteItem,
 } from "./graph";
 import { t } from "./i18n";
-import { MIN_FIT_ZOOM } from "./layout";
 import { loopAt, nodeSize } from "./loops";
 import { Palette } from "./Palette";
 import { RunDialog } from "./RunDialog";
 import { Settings } from "./Settings";
 import { nodeTypes } from "./StepNodeView";
 import { useEditor } from "./store";
+import { fitFromStart, fitOptions } from "./viewport";
 import type { ActionInfo, Problem } from "./types";
 
 // bodyless lists the node types that stay at the top level of a playbook.
@@ -106,6 +107,15 @@ function Editor({ playbookId }: { playbookId: string }) {
   }, [playbookId]);
 
   useLeaveWarning(store.dirty);
+
+  // A loaded graph is fitted once its nodes are measured.
+  const initialized = useNodesInitialized();
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (!fitOnLoad || !initialized || fitted.current) return;
+    fitted.current = true;
+    void fitFromStart(flow);
+  }, [fitOnLoad, initialized, flow]);
 
   const place = useCallback(
     (item: PaletteItem, position: { x: number; y: number }) => {
@@ -281,8 +291,7 @@ function Editor({ playbookId }: { playbookId: string }) {
             }}
             onNodeDragStop={onNodeDragStop}
             deleteKeyCode={["Backspace", "Delete"]}
-            fitView={fitOnLoad}
-            fitViewOptions={{ maxZoom: 1, minZoom: MIN_FIT_ZOOM }}
+            fitViewOptions={fitOptions}
           >
             <Background />
             <Controls />

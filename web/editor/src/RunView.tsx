@@ -2,6 +2,7 @@
 // step's state, updated live from the run's event websocket, with cancel,
 // rerun and the answer form of a waiting approval.
 import {
+  applyNodeChanges,
   Background,
   Controls,
   MiniMap,
@@ -10,13 +11,15 @@ import {
   useNodesInitialized,
   useReactFlow,
   type Edge,
+  type NodeChange,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { cancelRun, getApproval, getPlaybook, getRun, listApprovals } from "./api";
 import { toFlow, type StepNode } from "./graph";
 import { t } from "./i18n";
-import { layeredLayout, MIN_FIT_ZOOM, overlapping } from "./layout";
+import { layeredLayout, overlapping } from "./layout";
 import { useRunEvents } from "./runevents";
+import { fitFromStart, fitOptions } from "./viewport";
 import { applyEvent, displayedRunStatus, initialStates, isEnded, type NodeStates } from "./runstate";
 import { StepPanel } from "./StepPanel";
 import { nodeTypes, statusIcons } from "./StepNodeView";
@@ -26,7 +29,6 @@ import type { Approval, Run, RunEvent, Step } from "./types";
 // time.
 const waitTypes = new Set(["approval", "delay"]);
 
-const fitOptions = { maxZoom: 1, minZoom: MIN_FIT_ZOOM };
 
 export function RunApp({ runId }: { runId: string }) {
   return (
@@ -115,19 +117,27 @@ function RunView({ runId }: { runId: string }) {
   const connected = useRunEvents(runId, after, onEvent);
 
   // Once React Flow measured the nodes, stored positions that make nodes
-  // overlap are replaced by a layered layout.
+  // overlap are replaced by a layered layout, and the view is fitted again.
   useEffect(() => {
     if (!initialized || laidOut || !graph) return;
     setLaidOut(true);
-    const measured = graph.nodes.map((n) => ({ ...n, measured: flow.getInternalNode(n.id)?.measured }));
-    if (!overlapping(measured)) return;
-    const positions = layeredLayout(measured, graph.edges);
-    setGraph({
-      ...graph,
-      nodes: graph.nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position })),
-    });
-    requestAnimationFrame(() => void flow.fitView(fitOptions));
+    if (overlapping(graph.nodes)) {
+      const positions = layeredLayout(graph.nodes, graph.edges);
+      setGraph({
+        ...graph,
+        nodes: graph.nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position })),
+      });
+    }
+    requestAnimationFrame(() => void fitFromStart(flow));
   }, [initialized, laidOut, graph, flow]);
+
+  // Measured sizes are kept on the nodes, which React Flow needs to report
+  // them as initialized and the layout needs to place them.
+  const onNodesChange = useCallback((changes: NodeChange<StepNode>[]) => {
+    const sizes = changes.filter((c) => c.type === "dimensions");
+    if (sizes.length === 0) return;
+    setGraph((g) => g && { ...g, nodes: applyNodeChanges(sizes, g.nodes) });
+  }, []);
 
   // The first waiting approval opens in the panel, so its form is in view.
   const firstPending = pending.approvals[0]?.node_id;
@@ -162,7 +172,7 @@ function RunView({ runId }: { runId: string }) {
   const runStatus = displayedRunStatus({ ...states, run: states.run || run.status });
   const selectedNode = graph.nodes.find((n) => n.id === selected) ?? null;
   return (
-    <div className="run-view">
+    <div className="run-view" data-testid="run-view" data-laid-out={laidOut}>
       <RunToolbar run={run} status={runStatus} connected={connected} />
       <div className="workspace">
         <div className="canvas" data-testid="canvas">
@@ -170,6 +180,7 @@ function RunView({ runId }: { runId: string }) {
             nodes={nodes}
             edges={graph.edges}
             nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
             nodesDraggable={false}
             nodesConnectable={false}
             deleteKeyCode={null}
@@ -191,6 +202,7 @@ function RunView({ runId }: { runId: string }) {
           runStatus={runStatus}
           node={selectedNode}
           step={step}
+          nodeStatus={selected ? states.nodes[selected] : undefined}
           approval={pending.approvals.find((a) => a.node_id === selected)}
           onAnswered={(a) => pending.remove(a.id)}
         />

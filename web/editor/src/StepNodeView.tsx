@@ -13,10 +13,10 @@ export const statusIcons: Record<string, string> = {
   succeeded: "✓",
   failed: "✕",
   skipped: "⤼",
-  waiting: "⏸",
+  waiting: "‖",
   queued: "○",
   canceled: "⊘",
-  timed_out: "⌛",
+  timed_out: "◷",
 };
 
 function typeLabel(data: StepNode["data"]): string {

@@ -15,11 +15,15 @@ type Props = {
   node: StepNode | null;
   // step is undefined while it loads and null when the node has not run.
   step: Step | null | undefined;
+  // nodeStatus is the node's live state, which is "waiting" while its
+  // running step waits.
+  nodeStatus: string | undefined;
   approval: Approval | undefined;
   onAnswered: (approval: Approval) => void;
 };
 
-export function StepPanel({ run, runStatus, node, step, approval, onAnswered }: Props) {
+export function StepPanel(props: Props) {
+  const { run, runStatus, node, step, nodeStatus, approval, onAnswered } = props;
   if (!node) {
     return (
       <aside className="settings" data-testid="step-panel">
@@ -44,7 +48,11 @@ export function StepPanel({ run, runStatus, node, step, approval, onAnswered }: 
       {step === null && <p className="hint">{t("run.step_not_run")}</p>}
       {step && (
         <>
-          <p data-testid="step-status">{t("run.status", { status: t(`status.${step.status}`) })}</p>
+          <p data-testid="step-status">
+            {t("run.status", {
+              status: t(`status.${nodeStatus === "waiting" ? "waiting" : step.status}`),
+            })}
+          </p>
           {step.reused_from && <p className="hint">{t("run.reused")}</p>}
           {node.data.type === "subplaybook" && (
             <ChildRuns run={run} step={step} playbookId={String(node.data.settings.playbook ?? "")} />
