@@ -42,8 +42,8 @@ type RunGetter interface {
 
 // Pages serves the signed-in pages. Playbooks is required. When it also
 // implements PlaybookGetter or RunGetter, as the store does, the editor and
-// run pages of an unknown id return 404 with a page that says so;
-// otherwise they render and the island reports the missing object.
+// run pages of an unknown id return a 404 page. Otherwise they render, and
+// the island reports the missing object.
 type Pages struct {
 	Playbooks PlaybookLister
 }

@@ -90,8 +90,8 @@ func TestBrowser_AnswerApprovalInRunView(t *testing.T) {
 		t.Errorf("cancel buttons on a waiting run = %d, want 1", n)
 	}
 
-	// The comment is required, so answering without one is refused on the
-	// page and the step keeps waiting.
+	// The comment is required, so the page rejects an answer without one
+	// and the step keeps waiting.
 	waitFor(t, ctx, "approval form", byTestID("approval-form-ask"))
 	question, err := chromedp.Run(ctx, chromedp.Text(byTestID("approval-question")))
 	if err != nil {

@@ -118,7 +118,7 @@ export async function listPlaybooks(): Promise<Playbook[]> {
   return Array.isArray(res) ? res : (res?.playbooks ?? []);
 }
 
-// cancelRun asks the server to cancel an active run. The run ends as
+// cancelRun requests the cancellation of an active run. The run ends as
 // canceled once its steps stop.
 export async function cancelRun(id: string): Promise<void> {
   await request("POST", `/api/v1/runs/${encodeURIComponent(id)}/cancel`, {});

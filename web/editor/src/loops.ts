@@ -9,7 +9,7 @@ import type { Position } from "./types";
 export const NODE_WIDTH = 224;
 export const NODE_HEIGHT = 96;
 
-// Loop frame geometry: the header that holds the loop's own name and ports,
+// Loop frame geometry: the header that contains the loop's own name and ports,
 // the padding around its body, and the smallest frame.
 export const LOOP_HEADER = 112;
 export const LOOP_PADDING = 24;

@@ -145,20 +145,20 @@ export const useEditor = create<EditorState>((set, get) => ({
   // removeNode removes a node, the body of a loop with it, and their edges.
   removeNode: (id) =>
     set((s) => {
-      const gone = new Set([id]);
+      const removed = new Set([id]);
       for (let grew = true; grew; ) {
         grew = false;
         for (const n of s.nodes) {
-          if (n.parentId && gone.has(n.parentId) && !gone.has(n.id)) {
-            gone.add(n.id);
+          if (n.parentId && removed.has(n.parentId) && !removed.has(n.id)) {
+            removed.add(n.id);
             grew = true;
           }
         }
       }
       return {
-        nodes: fitLoops(s.nodes.filter((n) => !gone.has(n.id))),
-        edges: s.edges.filter((e) => !gone.has(e.source) && !gone.has(e.target)),
-        selectedId: s.selectedId && gone.has(s.selectedId) ? null : s.selectedId,
+        nodes: fitLoops(s.nodes.filter((n) => !removed.has(n.id))),
+        edges: s.edges.filter((e) => !removed.has(e.source) && !removed.has(e.target)),
+        selectedId: s.selectedId && removed.has(s.selectedId) ? null : s.selectedId,
         dirty: true,
       };
     }),
