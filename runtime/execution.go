@@ -253,7 +253,7 @@ func (rs *runState) saveSkipped(id, nodeID string) (*Step, error) {
 		Status:  StepSkipped,
 		EndedAt: &now,
 	}
-	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
+	if err := rs.saveStep(rs.storeCtx(), step); err != nil {
 		return nil, err
 	}
 	err := rs.events.append(rs.storeCtx(), newEvent(EventStepFinished, nodeID, step.ID,

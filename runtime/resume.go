@@ -73,7 +73,13 @@ func (e *Engine) resumeLeased(ctx context.Context, runs []Run) error {
 	return errors.Join(errs...)
 }
 
-func (e *Engine) resumeRun(ctx context.Context, run *Run) error {
+// resumeRun loads the whole run, payloads included, which the list of
+// unfinished runs leaves out, and launches it.
+func (e *Engine) resumeRun(ctx context.Context, listed *Run) error {
+	run, err := e.store.GetRun(ctx, listed.ID)
+	if err != nil {
+		return fmt.Errorf("run %q: %w", listed.ID, err)
+	}
 	pb, err := e.store.GetPlaybookVersion(ctx, run.PlaybookID, run.PlaybookVersion)
 	if err != nil {
 		return fmt.Errorf("run %q: playbook %q version %d: %w",

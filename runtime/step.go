@@ -196,8 +196,10 @@ func (rs *runState) releaseSlot(node *designer.Node) {
 	}
 }
 
-// saveStarted marks the step running and stores it with its
-// step.started event. An instant step is stored only when it ends.
+// saveStarted marks the step running and stores its step.started event,
+// which is the one record of a running attempt: the step itself is
+// stored when it ends, with one insert. An instant step is stored only
+// when it ends, with both events.
 func (rs *runState) saveStarted(step *Step, instant bool) error {
 	now := time.Now().UTC()
 	step.Status = StepRunning
@@ -205,11 +207,28 @@ func (rs *runState) saveStarted(step *Step, instant bool) error {
 	if instant {
 		return nil
 	}
-	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
-		return fmt.Errorf("save step %q: %w", step.ID, err)
-	}
 	return rs.events.append(rs.storeCtx(), newEvent(EventStepStarted, step.NodeID, step.ID,
 		map[string]any{"attempt": step.Attempt}))
+}
+
+// saveStep stores a step that ended. It inserts the step when the store
+// is a StepInserter, which costs less than SaveStep, and saves it with
+// SaveStep when the step is already stored, as a pending retry is.
+func (rs *runState) saveStep(ctx context.Context, step *Step) error {
+	inserter, ok := rs.e.cfg.Store.(StepInserter)
+	if !ok {
+		return rs.e.store.SaveStep(ctx, step)
+	}
+	if fenced, ok := rs.e.store.(fencedStore); ok {
+		if err := fenced.check(step.RunID); err != nil {
+			return err
+		}
+	}
+	err := inserter.InsertSteps(ctx, []Step{*step})
+	if errors.Is(err, ErrConflict) {
+		return rs.e.store.SaveStep(ctx, step)
+	}
+	return err
 }
 
 // saveFinished stores the step and then its log lines and step.finished
@@ -225,7 +244,7 @@ func (rs *runState) saveFinished(step *Step, logs *logBuffer, delay time.Duratio
 // step.started event is written in the same write.
 func (rs *runState) saveAttempt(step *Step, logs *logBuffer, delay time.Duration, retry,
 	instant bool) (int64, error) {
-	if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
+	if err := rs.saveStep(rs.storeCtx(), step); err != nil {
 		return 0, fmt.Errorf("save step %q: %w", step.ID, err)
 	}
 	events := attemptEvents(step, logs, delay, retry, instant)

@@ -57,9 +57,10 @@ func (d *eventDoc) event() runtime.Event {
 }
 
 // AppendEvents stores events, whose Seq values the caller assigned, in one
-// ordered batch. An event whose run and seq are already stored is
-// runtime.ErrConflict. The batch stops there, so the events before it are
-// stored and the ones after it are not.
+// ordered batch, which a group commit shares with other callers. An event
+// whose run and seq are already stored is runtime.ErrConflict. The batch
+// stops there, so the events before it are stored and the ones after it
+// are not.
 func (s *Store) AppendEvents(ctx context.Context, events []runtime.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -68,20 +69,18 @@ func (s *Store) AppendEvents(ctx context.Context, events []runtime.Event) error 
 	for i := range events {
 		docs[i] = toEventDoc(&events[i])
 	}
-	first := true
-	err := retryBusy(ctx, func() error {
-		if first {
-			first = false
-			_, err := s.events.InsertMany(ctx, docs)
-			return err
-		}
-		return s.insertMissing(ctx, docs)
-	})
-	if err != nil {
+	if err := s.eventWriter.insert(ctx, docs); err != nil {
 		first := events[0]
 		return wrapErr(err, "run %q: append events from seq %d", first.RunID, first.Seq)
 	}
 	return nil
+}
+
+// insertEventsAlone stores the event documents docs on their own, while
+// the database is locked too. Events that an earlier try stored are
+// skipped.
+func (s *Store) insertEventsAlone(ctx context.Context, docs []any) error {
+	return retryBusy(ctx, func() error { return s.insertMissing(ctx, docs) })
 }
 
 // insertMissing inserts the events of docs, except those that an earlier

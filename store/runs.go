@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,17 +16,16 @@ import (
 
 var _ runtime.Store = (*Store)(nil)
 
-// runDoc is a run in the runs collection. Payloads are JSON bytes stored as
-// BSON binary, because alert keys may contain dots and dollar signs.
+// runDoc is a run in the runs collection. Its trigger, raw trigger and
+// inputs live in the run_payloads collection, so that listing runs never
+// reads them. Payloads are JSON bytes stored as BSON binary, because
+// alert keys may contain dots and dollar signs.
 type runDoc struct {
 	ID              string     `bson:"_id"`
 	PlaybookID      string     `bson:"playbook_id"`
 	PlaybookVersion int        `bson:"playbook_version"`
 	Status          string     `bson:"status"`
 	TriggerNode     string     `bson:"trigger_node,omitempty"`
-	Trigger         []byte     `bson:"trigger,omitempty"`
-	TriggerRaw      []byte     `bson:"trigger_raw,omitempty"`
-	Inputs          []byte     `bson:"inputs,omitempty"`
 	Output          []byte     `bson:"output,omitempty"`
 	Error           string     `bson:"error,omitempty"`
 	CreatedAt       time.Time  `bson:"created_at"`
@@ -44,9 +44,6 @@ func toRunDoc(r *runtime.Run) runDoc {
 		PlaybookVersion: r.PlaybookVersion,
 		Status:          string(r.Status),
 		TriggerNode:     r.TriggerNode,
-		Trigger:         r.Trigger,
-		TriggerRaw:      r.TriggerRaw,
-		Inputs:          r.Inputs,
 		Output:          r.Output,
 		Error:           r.Error,
 		CreatedAt:       r.CreatedAt,
@@ -66,9 +63,6 @@ func (d *runDoc) run() runtime.Run {
 		PlaybookVersion: d.PlaybookVersion,
 		Status:          runtime.RunStatus(d.Status),
 		TriggerNode:     d.TriggerNode,
-		Trigger:         json.RawMessage(d.Trigger),
-		TriggerRaw:      d.TriggerRaw,
-		Inputs:          json.RawMessage(d.Inputs),
 		Output:          json.RawMessage(d.Output),
 		Error:           d.Error,
 		CreatedAt:       d.CreatedAt,
@@ -81,14 +75,72 @@ func (d *runDoc) run() runtime.Run {
 	}
 }
 
+// payloadDoc is one payload of a run: its trigger, raw trigger or
+// inputs, under the _id "<run id>:<part>". It is inserted with the run and
+// never changed. Each part has its own document, so that a run whose
+// trigger and raw trigger are each close to the 16 MiB BSON document
+// limit can still be stored.
+type payloadDoc struct {
+	ID    string `bson:"_id"`
+	RunID string `bson:"run_id"`
+	Part  string `bson:"part"`
+	Data  []byte `bson:"data"`
+}
+
+// Payload parts.
+const (
+	partTrigger    = "trigger"
+	partTriggerRaw = "trigger_raw"
+	partInputs     = "inputs"
+)
+
+// payloadDocs returns the payload documents of run, one per part that is
+// not empty.
+func payloadDocs(run *runtime.Run) []any {
+	var docs []any
+	for _, p := range []struct {
+		part string
+		data []byte
+	}{{partTrigger, run.Trigger}, {partTriggerRaw, run.TriggerRaw}, {partInputs, run.Inputs}} {
+		if len(p.data) > 0 {
+			docs = append(docs, payloadDoc{ID: run.ID + ":" + p.part, RunID: run.ID,
+				Part: p.part, Data: p.data})
+		}
+	}
+	return docs
+}
+
+// setPayload sets the part of run that d holds.
+func setPayload(run *runtime.Run, d *payloadDoc) {
+	switch d.Part {
+	case partTrigger:
+		run.Trigger = json.RawMessage(d.Data)
+	case partTriggerRaw:
+		run.TriggerRaw = d.Data
+	case partInputs:
+		run.Inputs = json.RawMessage(d.Data)
+	}
+}
+
+// smallRun is the projection of lists: a run without its output, which
+// may be as large as a step output.
+var smallRun = bson.D{{Key: "output", Value: 0}}
+
 // InsertRun stores a new run. A run with the same ID is runtime.ErrConflict.
 // A run that has not ended joins the active set first, so a crash between
-// the two writes leaves an entry without a run, which ListActiveRuns
-// callers remove, and never a run that no process finds.
+// the writes leaves an entry without a run, which ListActiveRuns callers
+// remove, and never a run that no process finds. The payloads are written
+// before the run, so a stored run always has them.
 func (s *Store) InsertRun(ctx context.Context, run *runtime.Run) error {
 	if !run.Status.Ended() {
 		if err := s.markActive(ctx, run); err != nil {
 			return err
+		}
+	}
+	for _, doc := range payloadDocs(run) {
+		mine := bson.D{{Key: "_id", Value: doc.(payloadDoc).ID}}
+		if err := insertBusy(ctx, s.payloads, mine, doc); err != nil {
+			return wrapErr(err, "insert run %q: %s", run.ID, doc.(payloadDoc).Part)
 		}
 	}
 	if err := insertBusy(ctx, s.runs, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run)); err != nil {
@@ -119,14 +171,29 @@ func (s *Store) UpdateRun(ctx context.Context, run *runtime.Run) error {
 	return nil
 }
 
-// GetRun returns the run with id, or runtime.ErrNotFound.
+// GetRun returns the run with id, with its payloads and output, or
+// runtime.ErrNotFound.
 func (s *Store) GetRun(ctx context.Context, id string) (*runtime.Run, error) {
 	var d runDoc
 	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if err != nil {
 		return nil, wrapErr(err, "run %q", id)
 	}
+
+	// One find by _id per part, because embedded FerretDB looks up an _id
+	// without reading the other documents, and a filter on run_id reads
+	// them all.
 	run := d.run()
+	for _, part := range []string{partTrigger, partTriggerRaw, partInputs} {
+		var p payloadDoc
+		err := s.payloads.FindOne(ctx, bson.D{{Key: "_id", Value: id + ":" + part}}).Decode(&p)
+		switch {
+		case err == nil:
+			setPayload(&run, &p)
+		case !errors.Is(err, mongo.ErrNoDocuments):
+			return nil, wrapErr(err, "run %q: %s", id, part)
+		}
+	}
 	return &run, nil
 }
 
@@ -137,12 +204,14 @@ type RunFilter struct {
 }
 
 // ListRuns returns the runs that f selects, newest first by creation time.
+// The runs come without trigger, inputs and output: GetRun returns those.
 func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]runtime.Run, error) {
 	filter := bson.D{}
 	if f.PlaybookID != "" {
 		filter = bson.D{{Key: "playbook_id", Value: f.PlaybookID}}
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}})
+	opts := options.Find().SetProjection(smallRun).
+		SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}})
 	if f.Limit > 0 {
 		opts.SetLimit(int64(f.Limit))
 	}
@@ -154,13 +223,14 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]runtime.Run, error
 }
 
 // ListUnfinishedRuns returns the runs in queued, running or waiting state,
-// oldest first.
+// oldest first, without trigger, inputs and output. GetRun returns those.
 func (s *Store) ListUnfinishedRuns(ctx context.Context) ([]runtime.Run, error) {
 	unfinished := []string{
 		string(runtime.RunQueued), string(runtime.RunRunning), string(runtime.RunWaiting),
 	}
 	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: unfinished}}}}
-	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}})
+	opts := options.Find().SetProjection(smallRun).
+		SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}})
 	runs, err := s.findRuns(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished runs: %w", err)

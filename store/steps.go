@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -91,38 +93,119 @@ func (s *Store) SaveStep(ctx context.Context, step *runtime.Step) error {
 
 var _ runtime.StepInserter = (*Store)(nil)
 
-// InsertSteps inserts new steps in one write, which costs far less per
-// step than SaveStep because it does not look the steps up first. When a
-// step with the same ID exists, it returns an error wrapping
-// runtime.ErrConflict, and the steps without a conflict are inserted.
+// InsertSteps inserts new steps in one ordered write, which a group commit
+// shares with other callers. It costs far less per step than SaveStep
+// because it does not look the steps up first. When a step with the same
+// ID exists, it returns an error wrapping runtime.ErrConflict, the steps
+// before it are inserted and the ones after it are not.
 func (s *Store) InsertSteps(ctx context.Context, steps []runtime.Step) error {
 	if len(steps) == 0 {
 		return nil
 	}
-	docs := make([]stepDoc, len(steps))
+	docs := make([]any, len(steps))
 	for i := range steps {
 		docs[i] = toStepDoc(&steps[i])
 	}
-	_, err := s.steps.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err != nil {
+	if err := s.stepWriter.insert(ctx, docs); err != nil {
 		return wrapErr(err, "run %q: insert %d steps", steps[0].RunID, len(steps))
 	}
 	return nil
 }
 
+// insertStepsAlone inserts the step documents docs on their own, while
+// the database is locked too. A step that an earlier try stored makes it
+// fail with a duplicate key, and the caller then saves the steps with
+// SaveStep.
+func (s *Store) insertStepsAlone(ctx context.Context, docs []any) error {
+	return retryBusy(ctx, func() error {
+		_, err := s.steps.InsertMany(ctx, docs)
+		return err
+	})
+}
+
 // ListSteps returns the steps of a run ordered by start time, then ID. Steps
 // that have not started come first. A run with no steps gives an empty
 // slice, not an error.
+//
+// The runtime stores a step that calls out or waits only when it ends, so
+// the step.started event is the one record of an attempt that is running.
+// ListSteps returns such an attempt as a running step.
 func (s *Store) ListSteps(ctx context.Context, runID string) ([]runtime.Step, error) {
-	filter := bson.D{{Key: "run_id", Value: runID}}
-	opts := options.Find().SetSort(bson.D{{Key: "started_at", Value: 1}, {Key: "_id", Value: 1}})
-	docs, err := findAll[stepDoc](ctx, s.steps, filter, opts)
+	docs, err := findAll[stepDoc](ctx, s.steps, bson.D{{Key: "run_id", Value: runID}},
+		options.Find())
 	if err != nil {
 		return nil, fmt.Errorf("run %q: list steps: %w", runID, err)
 	}
-	steps := make([]runtime.Step, len(docs))
-	for i := range docs {
-		steps[i] = docs[i].step()
+	started, err := s.startedAttempts(ctx, runID)
+	if err != nil {
+		return nil, err
 	}
+
+	steps := make([]runtime.Step, 0, len(docs)+len(started))
+	stored := make(map[string]bool, len(docs))
+	for i := range docs {
+		st := docs[i].step()
+		if run, ok := started[st.ID]; ok && runsAfter(run, &st) {
+			st = run
+		}
+		stored[st.ID] = true
+		steps = append(steps, st)
+	}
+	for id, st := range started {
+		if !stored[id] {
+			steps = append(steps, st)
+		}
+	}
+	sortSteps(steps)
 	return steps, nil
+}
+
+// startedAttempts returns, by step ID, the latest attempt of each step
+// that has a step.started event, as a running step.
+func (s *Store) startedAttempts(ctx context.Context, runID string) (map[string]runtime.Step, error) {
+	filter := bson.D{{Key: "run_id", Value: runID}, {Key: "type", Value: runtime.EventStepStarted}}
+	events, err := findAll[eventDoc](ctx, s.events, filter, options.Find())
+	if err != nil {
+		return nil, fmt.Errorf("run %q: list step.started events: %w", runID, err)
+	}
+	started := make(map[string]runtime.Step, len(events))
+	for _, ev := range events {
+		var data struct {
+			Attempt int `json:"attempt"`
+		}
+		// Data written by the runtime is a JSON object, and a missing
+		// attempt counts as the first.
+		_ = json.Unmarshal(ev.Data, &data)
+		data.Attempt = max(data.Attempt, 1)
+		if prev, ok := started[ev.StepID]; ok && prev.Attempt >= data.Attempt {
+			continue
+		}
+		at := ev.Time
+		started[ev.StepID] = runtime.Step{ID: ev.StepID, RunID: runID, NodeID: ev.NodeID,
+			Status: runtime.StepRunning, Attempt: data.Attempt, StartedAt: &at}
+	}
+	return started, nil
+}
+
+// runsAfter reports whether the running attempt run is newer than the
+// stored step st: a later attempt, or the attempt that st holds pending.
+func runsAfter(run runtime.Step, st *runtime.Step) bool {
+	return run.Attempt > st.Attempt ||
+		(run.Attempt == st.Attempt && st.Status == runtime.StepPending)
+}
+
+// sortSteps orders steps by start time, then ID, with steps that have not
+// started first.
+func sortSteps(steps []runtime.Step) {
+	slices.SortFunc(steps, func(a, b runtime.Step) int {
+		switch {
+		case a.StartedAt == nil && b.StartedAt != nil:
+			return -1
+		case a.StartedAt != nil && b.StartedAt == nil:
+			return 1
+		case a.StartedAt != nil && !a.StartedAt.Equal(*b.StartedAt):
+			return a.StartedAt.Compare(*b.StartedAt)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }

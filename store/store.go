@@ -50,6 +50,12 @@ type Store struct {
 	actions             *mongo.Collection
 	modules             *mongo.GridFSBucket
 
+	// payloads holds each run's trigger and inputs, apart from the small
+	// run documents that lists read. See runs.go.
+	payloads *mongo.Collection
+	// eventWriter and stepWriter group the inserts of concurrent runs.
+	eventWriter, stepWriter *groupWriter
+
 	// Run coordination: see leases.go, approvals.go and timers.go.
 	active, leases, renewals, cancels *mongo.Collection
 	approvals, answers, timers        *mongo.Collection
@@ -118,6 +124,7 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	s.client = client
 	s.db = client.Database(database)
 	s.runs = s.db.Collection("runs")
+	s.payloads = s.db.Collection("run_payloads")
 	s.steps = s.db.Collection("steps")
 	s.events = s.db.Collection("events")
 	s.playbooks = s.db.Collection("playbooks")
@@ -134,6 +141,8 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	s.approvals = s.db.Collection("approvals")
 	s.answers = s.db.Collection("approval_answers")
 	s.timers = s.db.Collection("timers")
+	s.eventWriter = newGroupWriter(s.events, s.insertEventsAlone)
+	s.stepWriter = newGroupWriter(s.steps, s.insertStepsAlone)
 	return nil
 }
 
@@ -163,9 +172,12 @@ func describeServer(ctx context.Context, client *mongo.Client, uri string) strin
 	return "MongoDB " + info.Version + " at " + hosts
 }
 
-// Close disconnects from the database and, in embedded mode, stops FerretDB
-// and releases the data directory lock.
+// Close writes the event and step inserts already queued, disconnects from
+// the database and, in embedded mode, stops FerretDB and releases the data
+// directory lock. Writes sent after Close fail.
 func (s *Store) Close(ctx context.Context) error {
+	s.eventWriter.close()
+	s.stepWriter.close()
 	err := s.client.Disconnect(ctx)
 	s.stopEmbedded()
 	if err != nil {
@@ -201,7 +213,8 @@ func (s *Store) createIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "status", Value: 1}}},
 			{Keys: bson.D{{Key: "created_at", Value: -1}}},
 		},
-		s.steps: {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
+		s.steps:    {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
+		s.payloads: {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
 		s.events: {{
 			Keys:    bson.D{{Key: "run_id", Value: 1}, {Key: "seq", Value: 1}},
 			Options: options.Index().SetUnique(true),
