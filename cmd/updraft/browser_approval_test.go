@@ -160,7 +160,7 @@ func TestBrowser_AnswerApprovalInRunView(t *testing.T) {
 	waitFor(t, ctx, "rerun waits",
 		chromedp.CSS(`[data-testid="node-ask"][data-status="waiting"]`))
 
-	// The Approvals page lists the rerun's approval, and cancelling the run
+	// The Approvals page lists the rerun's approval, and canceling the run
 	// from the run view ends it.
 	do(t, ctx, "open approvals",
 		chromedp.Navigate(srv.URL+"/approvals"),
@@ -181,4 +181,50 @@ func TestBrowser_AnswerApprovalInRunView(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/approvals"),
 		chromedp.WaitVisible(byTestID("approvals-empty")),
 	)
+}
+
+func TestBrowser_DropNodeIntoLoop(t *testing.T) {
+	srv := startServer(t)
+	ctx := newBrowser(t)
+
+	do(t, ctx, "sign in",
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), srv.Token),
+		chromedp.Click(byTestID("sign-in")),
+		chromedp.WaitVisible(byTestID("new-playbook")),
+	)
+	do(t, ctx, "open new playbook",
+		chromedp.Click(byTestID("new-playbook")),
+		chromedp.WaitVisible(byTestID("palette-loop")),
+		chromedp.WaitVisible(chromedp.CSS(`.react-flow__pane`)),
+	)
+	canvasX, canvasY := center(t, ctx, byTestID("canvas"))
+	x, y := center(t, ctx, byTestID("palette-loop"))
+	do(t, ctx, "drop loop", drag(x, y, canvasX-120, canvasY-160), chromedp.WaitVisible(byTestID("node-loop")))
+
+	// The body area of the frame lies below the loop's header.
+	loop := eval[struct{ X, Y, W, H float64 }](t, ctx, "measure loop",
+		`(() => { const r = document.querySelector('[data-testid="node-loop"]').getBoundingClientRect();
+		return {X: r.left, Y: r.top, W: r.width, H: r.height}; })()`)
+	x, y = center(t, ctx, byTestID("palette-transform"))
+	do(t, ctx, "drop transform into loop",
+		drag(x, y, loop.X+loop.W/3, loop.Y+loop.H-40),
+		chromedp.WaitVisible(byTestID("node-transform")),
+	)
+	x, y = center(t, ctx, byTestID("palette-end"))
+	do(t, ctx, "drop end outside",
+		drag(x, y, canvasX+250, canvasY+150),
+		chromedp.WaitVisible(byTestID("node-end")),
+	)
+
+	parents := eval[map[string]string](t, ctx, "read parents",
+		`Object.fromEntries([...document.querySelectorAll('[data-testid^="node-"]')]
+		.map(n => [n.dataset.testid, n.dataset.parent || ""]))`)
+	want := map[string]string{"node-loop": "", "node-transform": "loop", "node-end": ""}
+	for id, parent := range want {
+		if parents[id] != parent {
+			t.Errorf("%s parent = %q, want %q", id, parents[id], parent)
+		}
+	}
 }

@@ -37,7 +37,7 @@ function portText(port: string): string {
   return label === port ? t(`port.${port}`) : label;
 }
 
-export function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
+export function StepNodeView({ id, data, selected, parentId }: NodeProps<StepNode>) {
   const ports = portsFor(data);
   const problems = data.problems ?? [];
   const classes = ["step", `step-${data.type}`];
@@ -46,7 +46,12 @@ export function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
   if (data.status) classes.push(`status-${data.status}`);
 
   return (
-    <div className={classes.join(" ")} data-testid={`node-${id}`} data-status={data.status}>
+    <div
+      className={classes.join(" ")}
+      data-testid={`node-${id}`}
+      data-status={data.status}
+      data-parent={parentId}
+    >
       {hasInput(data.type) && (
         <Handle
           type="target"
