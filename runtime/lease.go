@@ -154,9 +154,12 @@ func (l *leaser) owns(runID string) bool {
 // and still come before any other process can take the run.
 func (l *leaser) margin() time.Duration { return l.duration / 5 }
 
-// expired reports whether the lease no longer protects its run.
+// expired reports whether the lease no longer protects its run: it
+// expired more than the margin ago. The holder stopped writing the margin
+// before the expiry, so a write it sent then has twice the margin to land
+// before the next owner writes.
 func (l *leaser) expired(lease *Lease, now time.Time) bool {
-	if lease == nil || now.After(lease.ExpiresAt) {
+	if lease == nil || now.After(lease.ExpiresAt.Add(l.margin())) {
 		return true
 	}
 	if l.exclusive && lease.Holder != l.holder {

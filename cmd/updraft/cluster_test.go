@@ -136,16 +136,16 @@ func TestCluster_ThreeProcesses(t *testing.T) {
 	}
 	runs := waitRunsEnded(t, procs[0].testServer, playbookID, ids, 5*time.Minute)
 
-	retried := 0
+	repeated := 0
 	for _, id := range ids {
 		if runs[id].Status != runtime.RunSucceeded {
 			t.Errorf("run %s status = %q (error %q), want succeeded", id, runs[id].Status, runs[id].Error)
 			continue
 		}
-		retried += checkCalls(t, procs[0].testServer, recv, id, []string{"call1", "call2", "call3"})
+		repeated += checkCalls(t, procs[0].testServer, recv, id, []string{"call1", "call2", "call3"})
 	}
-	t.Logf("%d runs succeeded across three processes, one killed; %d call steps needed a retry",
-		len(ids), retried)
+	t.Logf("%d runs succeeded across three processes, one killed; "+
+		"%d call steps called more than once, as retries", len(ids), repeated)
 
 	checkEmbeddedRefusesSecond(t, bin)
 }
