@@ -11,6 +11,10 @@ import (
 // NOTE: the check uses the local clock before the write is sent, so a
 // write delayed past the lease expiry can still land. Lease durations
 // much longer than a store round trip keep that window small.
+//
+// TODO: an event of the previous owner that lands after the new owner read
+// the last seq makes the new owner's next insert a duplicate key, which
+// fails the run. The owner should re-read the last seq and continue.
 type fencedStore struct {
 	Store
 	leases *leaser
