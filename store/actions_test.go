@@ -255,3 +255,39 @@ func TestDeprecateAction_KeepsSignerAndShowsInList(t *testing.T) {
 		}
 	})
 }
+
+func TestReplaceBuiltinAction_ReplacesOnlyBundled(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a := newAction("replace.builtin", "1.0.0")
+		a.Builtin = true
+		first, second := wasmModule(t, 64), wasmModule(t, 64)
+
+		if _, err := s.ReplaceBuiltinAction(ctx, a, first); err != nil {
+			t.Fatalf("first store: %v", err)
+		}
+		replaced, err := s.ReplaceBuiltinAction(ctx, a, second)
+		if err != nil || !replaced {
+			t.Fatalf("replace = %v, %v; want true, nil", replaced, err)
+		}
+		got, err := s.GetAction(ctx, "replace.builtin@1.0.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SHA256 != sumOf(second) {
+			t.Errorf("stored sha256 %s, want the second module's %s", got.SHA256, sumOf(second))
+		}
+		if b, err := s.Module(ctx, got.SHA256); err != nil || !bytes.Equal(b, second) {
+			t.Errorf("Module = %d bytes, %v; want the second module", len(b), err)
+		}
+
+		published := newAction("replace.published", "1.0.0")
+		if _, err := s.PutAction(ctx, published, wasmModule(t, 64)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.ReplaceBuiltinAction(ctx, published, wasmModule(t, 64))
+		if !errors.Is(err, runtime.ErrConflict) {
+			t.Errorf("replacing a published version: err %v, want ErrConflict", err)
+		}
+	})
+}

@@ -221,23 +221,17 @@ func loadActions(ctx context.Context, st *store.Store, log *slog.Logger) (*actio
 	return registry, bundled, nil
 }
 
-// storeBundled stores one bundled action. A stored version with other
-// module bytes stays as it is: an older binary, or a rebuild with another
-// Go toolchain, left it under the same name and version.
+// storeBundled stores one bundled action. A stored bundled version with
+// other module bytes, left by an older binary or a rebuild with another Go
+// toolchain, is replaced, so the stored record names the module that runs.
 func storeBundled(ctx context.Context, st *store.Store, b builtin.Bundle, log *slog.Logger) error {
-	created, err := st.PutAction(ctx, b.Action(), b.Module)
-	if errors.Is(err, runtime.ErrConflict) {
-		// TODO: the stored record keeps the older sha256 until the store
-		// can replace a bundled action; the registry uses this binary's.
-		log.Warn("bundled action differs from the stored version; running the bundled module",
-			"component", "main", "action", b.Manifest.Ref(), "sha256", b.SHA256)
-		return nil
-	}
+	written, err := st.ReplaceBuiltinAction(ctx, b.Action(), b.Module)
 	if err != nil {
 		return fmt.Errorf("store bundled action %s: %w", b.Manifest.Ref(), err)
 	}
-	if created {
-		log.Info("bundled action stored", "component", "main", "action", b.Manifest.Ref())
+	if written {
+		log.Info("bundled action stored", "component", "main", "action", b.Manifest.Ref(),
+			"sha256", b.SHA256)
 	}
 	return nil
 }
