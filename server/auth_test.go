@@ -245,6 +245,11 @@ func TestAuth_PagesNeedSession(t *testing.T) {
 		strings.Contains(csp, "unsafe-inline") {
 		t.Errorf("Content-Security-Policy = %q, want scripts from self only", csp)
 	}
+	// Chromium sends "Origin: null" on form posts under no-referrer, which
+	// the sign-in check would reject.
+	if got := resp.Header.Get("Referrer-Policy"); got != "same-origin" {
+		t.Errorf("Referrer-Policy = %q, want same-origin", got)
+	}
 }
 
 func TestAuth_RolesChecked(t *testing.T) {

@@ -249,7 +249,7 @@ func TestLoginPage(t *testing.T) {
 	}{
 		{
 			name:    "without error",
-			want:    []string{`action="/login"`, `name="token"`, `<meta name="referrer" content="same-origin">`},
+			want:    []string{`action="/login"`, `name="token"`},
 			notWant: []string{`data-testid="login-error"`},
 		},
 		{
