@@ -4,9 +4,16 @@ package httprequest
 
 import "github.com/updraftsoar/updraft/actions/sdk"
 
-// Run is the action function of http.request.
+const idempotencyHeader = "Idempotency-Key"
+
+// Run is the action function of http.request. It sends the step's
+// idempotency key as the Idempotency-Key header unless the input sets that
+// header, so a receiver can tell a retried attempt from a new call.
 func Run(ctx *sdk.Context, in Input) (Output, error) {
 	req := BuildRequest(in)
+	if ctx.IdempotencyKey != "" && !hasHeader(req.Headers, idempotencyHeader) {
+		req.Headers[idempotencyHeader] = ctx.IdempotencyKey
+	}
 	resp, err := ctx.HTTP(req)
 	if err != nil {
 		return Output{}, err

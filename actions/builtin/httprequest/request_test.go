@@ -3,6 +3,8 @@ package httprequest
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"testing"
 
@@ -118,6 +120,37 @@ func TestParseResponse(t *testing.T) {
 			}
 			if out.Status != tt.resp.Status {
 				t.Errorf("status = %d, want %d", out.Status, tt.resp.Status)
+			}
+		})
+	}
+}
+
+func TestRun_SendsIdempotencyKey(t *testing.T) {
+	cases := []struct {
+		name    string
+		headers map[string]string
+		want    string
+	}{
+		{name: "from the step", want: "run1/notify:1"},
+		{name: "input header wins", headers: map[string]string{"idempotency-key": "mine"}, want: "mine"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r.Header.Get("Idempotency-Key")
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			defer srv.Close()
+
+			ctx := sdk.NewTestContext(nil)
+			ctx.IdempotencyKey = "run1/notify:1"
+			in := Input{Method: "POST", URL: srv.URL, Headers: tc.headers}
+			if _, err := Run(ctx, in); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if got != tc.want {
+				t.Errorf("Idempotency-Key = %q, want %q", got, tc.want)
 			}
 		})
 	}
