@@ -5,9 +5,13 @@ import (
 	"sync"
 )
 
-// Limits on the log lines kept for one attempt of a step.
+// Limits on the log lines kept for one attempt of a step, for any
+// Invoker. They sit above the wasm host's default caps (1,000 lines,
+// 256 KiB, 4 KiB a line) so that the host's own "log lines dropped: N"
+// line is kept.
 const (
-	maxLogLines     = 1000
+	maxLogLines     = 2000
+	maxLogBytes     = 1 << 20
 	maxLogLineBytes = 8 << 10
 )
 
@@ -16,22 +20,24 @@ const (
 type logBuffer struct {
 	mu      sync.Mutex
 	lines   []string
+	size    int // bytes of lines
 	dropped int
 }
 
-// add keeps line, cut to maxLogLineBytes, unless maxLogLines are kept
-// already. It is safe for concurrent use.
+// add keeps line, cut to maxLogLineBytes, unless maxLogLines or
+// maxLogBytes are kept already. It is safe for concurrent use.
 func (b *logBuffer) add(line string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.lines) >= maxLogLines {
-		b.dropped++
-		return
-	}
 	if len(line) > maxLogLineBytes {
 		line = line[:maxLogLineBytes]
 	}
+	if len(b.lines) >= maxLogLines || b.size+len(line) > maxLogBytes {
+		b.dropped++
+		return
+	}
 	b.lines = append(b.lines, line)
+	b.size += len(line)
 }
 
 // events returns one step.log event per kept line, and one more that
@@ -46,7 +52,7 @@ func (b *logBuffer) events(step *Step) []Event {
 	}
 	if b.dropped > 0 {
 		events = append(events, newEvent(EventStepLog, step.NodeID, step.ID, map[string]any{
-			"line":    fmt.Sprintf("%d more log lines dropped", b.dropped),
+			"line":    fmt.Sprintf("log lines dropped: %d", b.dropped),
 			"attempt": step.Attempt,
 		}))
 	}

@@ -58,6 +58,7 @@ type Context struct {
 	IdempotencyKey string // the engine's key for this attempt of the step
 
 	secrets map[string]string
+	askHost bool // Secret asks the host for a name the request lacks
 	config  json.RawMessage
 }
 
@@ -73,10 +74,18 @@ func NewTestContext(secrets map[string]string) *Context {
 }
 
 // Secret returns a secret that the manifest declares in
-// capabilities.secrets and the administrator granted.
+// capabilities.secrets and the playbook grants to the action. It returns
+// the value from the request's "secrets" and, for a name the request
+// lacks, asks the host with secret_get. The host then logs that the
+// secret is not granted, and Secret returns false.
 func (c *Context) Secret(name string) (string, bool) {
-	v, ok := c.secrets[name]
-	return v, ok
+	if v, ok := c.secrets[name]; ok {
+		return v, true
+	}
+	if c.askHost {
+		return hostSecret(name)
+	}
+	return "", false
 }
 
 // Log sends an info message to the run's log.

@@ -158,6 +158,7 @@ func newContext(req *request) *Context {
 		StepID:         req.Context.StepID,
 		IdempotencyKey: req.Context.IdempotencyKey,
 		secrets:        req.Secrets,
+		askHost:        true,
 		config:         req.Config,
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"time"
 
 	"github.com/updraftsoar/updraft/actions"
@@ -20,6 +22,9 @@ const (
 	DefaultReactorPoolSize      = 2
 	DefaultReactorMaxIdle       = 16
 	DefaultReactorMaxCalls      = 1000
+	DefaultMaxLogLines          = 1000
+	DefaultMaxLogBytes          = 256 << 10
+	DefaultMaxLogLineBytes      = 4 << 10
 )
 
 // Config configures a Host. The zero value of each field except Registry
@@ -63,6 +68,24 @@ type Config struct {
 	// Zero means DefaultHTTPTimeout.
 	HTTPTimeout time.Duration
 
+	// MaxLogLines caps the log lines of one call, from stderr and the log
+	// import together. Later lines are counted, and one "log lines dropped:
+	// N" line follows the call. Zero means DefaultMaxLogLines.
+	MaxLogLines int
+
+	// MaxLogBytes caps the bytes of all log lines of one call, counted like
+	// MaxLogLines. Zero means DefaultMaxLogBytes.
+	MaxLogBytes int
+
+	// MaxLogLineBytes caps one log line. A longer line is cut and ends in
+	// "...". Zero means DefaultMaxLogLineBytes.
+	MaxLogLineBytes int
+
+	// Resolver resolves the host names of HTTP host calls. Every address
+	// it returns is checked before the host dials it. Nil means
+	// net.DefaultResolver.
+	Resolver Resolver
+
 	// ReactorPoolSize caps the idle instances of a reactor module kept for
 	// one action version. Zero means DefaultReactorPoolSize, and a negative
 	// value keeps none, so each call starts a new instance.
@@ -94,6 +117,12 @@ type Config struct {
 // implements it.
 type ModuleSource interface {
 	Module(ctx context.Context, sha256 string) ([]byte, error)
+}
+
+// Resolver resolves a host name to IP addresses. *net.Resolver implements
+// it.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // SecretSource returns the value of a named secret.
@@ -147,6 +176,18 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ReactorMaxCalls <= 0 {
 		c.ReactorMaxCalls = DefaultReactorMaxCalls
+	}
+	if c.MaxLogLines <= 0 {
+		c.MaxLogLines = DefaultMaxLogLines
+	}
+	if c.MaxLogBytes <= 0 {
+		c.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if c.MaxLogLineBytes <= 0 {
+		c.MaxLogLineBytes = DefaultMaxLogLineBytes
+	}
+	if c.Resolver == nil {
+		c.Resolver = net.DefaultResolver
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

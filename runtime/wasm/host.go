@@ -29,7 +29,8 @@ type Host struct {
 	cfg    Config
 	log    *slog.Logger
 	cache  wazero.CompilationCache
-	client *http.Client // shared transport; redirects are checked per call
+	client *http.Client             // shared transport; redirects are checked per call
+	dial   atomic.Pointer[dialFunc] // dials checked addresses; tests replace it
 
 	mu       sync.Mutex
 	closed   bool
@@ -76,7 +77,7 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 		modules:  make(map[moduleKey]*compiledModule),
 		pool:     newReactorPool(cfg),
 	}
-	h.client = newHTTPClient(cfg)
+	h.client = newHTTPClient(cfg, &h.dial)
 	h.log.InfoContext(ctx, "wasm host started",
 		"cache_dir", cfg.CacheDir, "memory_mib", cfg.MemoryMiB, "timeout", cfg.Timeout)
 	return h, nil
@@ -202,7 +203,9 @@ func (h *Host) compile(ctx context.Context, sha string, pages uint32) (wazero.Co
 }
 
 // hostFunctions are the functions of the "updraft" import module.
-var hostFunctions = map[string]bool{"http_request": true, "read_result": true, "log": true}
+var hostFunctions = map[string]bool{
+	"http_request": true, "secret_get": true, "read_result": true, "log": true,
+}
 
 // checkImports rejects a module that imports anything but functions of
 // WASI preview 1 and of the "updraft" module.

@@ -17,10 +17,13 @@ const HostModule = "updraft"
 // Negative results of the host functions. A non-negative result is a
 // length in bytes.
 const (
-	ErrnoFault     = -1 // a pointer and length lie outside the module's memory
-	ErrnoNoResult  = -2 // read_result found no pending result
-	ErrnoTooSmall  = -3 // read_result was given a buffer smaller than the result
-	maxRequestSize = 16 << 20
+	ErrnoFault    = -1 // a pointer and length lie outside the module's memory
+	ErrnoNoResult = -2 // read_result found no pending result
+	ErrnoTooSmall = -3 // read_result was given a buffer smaller than the result
+	// ErrnoSecretUnavailable is returned by secret_get for a name that is
+	// not granted to the action in the calling playbook.
+	ErrnoSecretUnavailable = -4
+	maxRequestSize         = 16 << 20
 )
 
 // Levels of the log import.
@@ -29,25 +32,29 @@ var logLevels = [...]string{"debug", "info", "warn", "error"}
 // callState is the per-call state that the host functions reach through
 // the context of the call.
 type callState struct {
-	host   *Host
-	action *actions.Action
-	policy hostPolicy
-	log    *lineWriter
+	host    *Host
+	action  *actions.Action
+	policy  hostPolicy
+	log     *lineWriter
+	secrets map[string]string // granted values by declared name, for secret_get
 
 	mu         sync.Mutex
 	pending    []byte // a result too large for the buffer the module gave
 	denied     int
 	lastDenied string
+	secretRead bool // secret_get copied a value into the module
 }
 
 type callStateKey struct{}
 
-func newCallState(h *Host, action *actions.Action, log *lineWriter) *callState {
+func newCallState(h *Host, action *actions.Action, log *lineWriter,
+	secrets map[string]string) *callState {
 	return &callState{
-		host:   h,
-		action: action,
-		policy: newHostPolicy(h.cfg, action.Manifest.Capabilities.Hosts),
-		log:    log,
+		host:    h,
+		action:  action,
+		policy:  newHostPolicy(h.cfg, action.Manifest.Capabilities.Hosts),
+		log:     log,
+		secrets: secrets,
 	}
 }
 
@@ -82,6 +89,7 @@ func (s *callState) lastDenial() string {
 // instantiateHostModule defines the "updraft" imports in r:
 //
 //	http_request(req_ptr, req_len, out_ptr, out_cap i32) -> i32
+//	secret_get(name_ptr, name_len, out_ptr, out_cap i32) -> i32
 //	read_result(out_ptr, out_cap i32) -> i32
 //	log(level, msg_ptr, msg_len i32)
 func instantiateHostModule(ctx context.Context, r wazero.Runtime) error {
@@ -91,6 +99,10 @@ func instantiateHostModule(ctx context.Context, r wazero.Runtime) error {
 		WithGoModuleFunction(api.GoModuleFunc(hostHTTPRequest), []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}).
 		WithParameterNames("req_ptr", "req_len", "out_ptr", "out_cap").
 		Export("http_request").
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(hostSecretGet), []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}).
+		WithParameterNames("name_ptr", "name_len", "out_ptr", "out_cap").
+		Export("secret_get").
 		NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(hostReadResult), []api.ValueType{i32, i32}, []api.ValueType{i32}).
 		WithParameterNames("out_ptr", "out_cap").
@@ -124,7 +136,13 @@ func hostHTTPRequest(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 
 	result := s.doHTTP(ctx, append([]byte(nil), raw...))
+	stack[0] = api.EncodeI32(s.deliver(mod, result, outPtr, outCap))
+}
 
+// deliver copies result to out_ptr when it fits in out_cap, and otherwise
+// keeps it for read_result. It returns the length of result, or ErrnoFault
+// when out_ptr lies outside memory.
+func (s *callState) deliver(mod api.Module, result []byte, outPtr, outCap uint32) int32 {
 	s.mu.Lock()
 	s.pending = nil
 	if uint32(len(result)) > outCap {
@@ -132,10 +150,9 @@ func hostHTTPRequest(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	s.mu.Unlock()
 	if uint32(len(result)) <= outCap && !mod.Memory().Write(outPtr, result) {
-		stack[0] = api.EncodeI32(ErrnoFault)
-		return
+		return ErrnoFault
 	}
-	stack[0] = api.EncodeI32(int32(len(result)))
+	return int32(len(result))
 }
 
 // hostReadResult copies the pending result of the last host call to
@@ -171,7 +188,7 @@ func hostLog(ctx context.Context, mod api.Module, stack []uint64) {
 	if s == nil || mod.Memory() == nil {
 		return
 	}
-	n = min(n, maxLogLineBytes)
+	n = min(n, uint32(s.log.readLimit()))
 	msg, ok := mod.Memory().Read(ptr, n)
 	if !ok {
 		return

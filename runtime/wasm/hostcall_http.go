@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -92,18 +94,25 @@ func (p hostPolicy) check(u *url.URL) error {
 	return &deniedError{fmt.Sprintf("host %q is not in the action's capabilities.hosts", u.Host)}
 }
 
-// newHTTPClient returns a client that ignores proxy settings and checks
-// every address it connects to after DNS resolution.
-func newHTTPClient(cfg Config) *http.Client {
+// dialFunc dials one checked IP address, as "ip:port".
+type dialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// newHTTPClient returns a client that ignores proxy settings, resolves
+// host names with cfg.Resolver and checks every address before it dials
+// it. The dialer checks the address again right before connect(2).
+func newHTTPClient(cfg Config, dial *atomic.Pointer[dialFunc]) *http.Client {
 	dialer := &net.Dialer{
 		Timeout: 10 * time.Second,
 		Control: func(_, address string, _ syscall.RawConn) error {
 			return checkAddress(cfg, address)
 		},
 	}
+	dial.Store(new(dialFunc(dialer.DialContext)))
 	transport := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, address string) (net.Conn, error) {
+			return dialChecked(ctx, cfg, *dial.Load(), network, address)
+		},
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          64,
 		IdleConnTimeout:       90 * time.Second,
@@ -113,30 +122,92 @@ func newHTTPClient(cfg Config) *http.Client {
 	return &http.Client{Transport: transport}
 }
 
+// dialChecked resolves the host of address, drops every address that
+// checkAddress rejects and dials the others in order. It returns the
+// first rejection when no address is left, without dialing.
+func dialChecked(ctx context.Context, cfg Config, dial dialFunc,
+	network, address string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, &deniedError{fmt.Sprintf("address %q has no port", address)}
+	}
+	ips, err := resolve(ctx, cfg.Resolver, host)
+	if err != nil {
+		return nil, err
+	}
+
+	var allowed []string
+	var rejected error
+	for _, ip := range ips {
+		addr := net.JoinHostPort(ip.Unmap().String(), port)
+		if err := checkAddress(cfg, addr); err != nil {
+			rejected = cmp.Or(rejected, err)
+			continue
+		}
+		allowed = append(allowed, addr)
+	}
+	if len(allowed) == 0 {
+		return nil, fmt.Errorf("host %q: %w", host, rejected)
+	}
+
+	var errs []error
+	for _, addr := range allowed {
+		conn, err := dial(ctx, network, addr)
+		if err == nil {
+			return conn, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// resolve returns the addresses of host, which may be an IP literal.
+func resolve(ctx context.Context, r Resolver, host string) ([]netip.Addr, error) {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{ip}, nil
+	}
+	ips, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %q: %w", host, err)
+	}
+	if len(ips) == 0 {
+		return nil, fmt.Errorf("resolve %q: no addresses", host)
+	}
+	return ips, nil
+}
+
 // checkAddress rejects a resolved address that is loopback, private,
 // link-local, multicast or unspecified unless cfg allows it. Link-local
-// covers cloud metadata addresses such as 169.254.169.254.
+// covers cloud metadata addresses such as 169.254.169.254, which no
+// setting allows.
 func checkAddress(cfg Config, address string) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return &deniedError{fmt.Sprintf("address %q is not an IP address", address)}
 	}
 	ip := ap.Addr().Unmap()
+	var class string
 	switch {
 	case ip.IsLoopback():
 		if cfg.AllowLoopback {
 			return nil
 		}
+		class = "a loopback address"
 	case ip.IsPrivate() || sharedAddressSpace.Contains(ip):
 		if cfg.AllowPrivate {
 			return nil
 		}
-	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(), ip.IsInterfaceLocalMulticast(),
-		ip.IsMulticast(), ip.IsUnspecified():
+		class = "a private address"
+	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
+		class = "a link-local address, such as a cloud metadata address"
+	case ip.IsInterfaceLocalMulticast(), ip.IsMulticast():
+		class = "a multicast address"
+	case ip.IsUnspecified():
+		class = "an unspecified address"
 	default:
 		return nil
 	}
-	return &deniedError{fmt.Sprintf("address %s is not allowed", ip)}
+	return &deniedError{fmt.Sprintf("address %s is %s and is not allowed", ip, class)}
 }
 
 // doHTTP runs the request in raw and returns the JSON result for the

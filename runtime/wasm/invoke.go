@@ -117,14 +117,18 @@ func (h *Host) run(ctx context.Context, compiled wazero.CompiledModule, action *
 ) *runResult {
 	callCtx, cancel := context.WithTimeout(ctx, limits.timeout)
 	defer cancel()
+	// Canceling callCtx closes the module, which ends a module that keeps
+	// writing stdout past the limit.
+	callCtx, stop := context.WithCancel(callCtx)
+	defer stop()
 
-	stderr := newLineWriter(logTo(call), newRedactor(secrets))
-	state := newCallState(h, action, stderr)
+	stderr := newLineWriter(logTo(call), secrets, logLimitsOf(h.cfg))
+	state := newCallState(h, action, stderr, secrets)
 	callCtx = withCallState(callCtx, state)
 
 	res := &runResult{
 		ctx:       ctx,
-		stdout:    &cappedBuffer{max: h.cfg.MaxOutputBytes},
+		stdout:    &cappedBuffer{max: h.cfg.MaxOutputBytes, stop: stop},
 		stderr:    stderr,
 		hostCalls: state,
 	}

@@ -6,9 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/updraftsoar/updraft/actions"
@@ -117,10 +121,14 @@ func newTestHost(t *testing.T, cfg Config) *Host {
 	if cfg.CacheDir == "" {
 		cfg.CacheDir = sharedCacheDir
 	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = testResolver{"localhost": "127.0.0.1"}
+	}
 	h, err := NewHost(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	recordDials(t, h)
 	t.Cleanup(func() {
 		if err := h.Close(context.Background()); err != nil {
 			t.Errorf("Close: %v", err)
@@ -154,4 +162,48 @@ func wantCode(t *testing.T, err error, code string) {
 	if aerr.Code != code {
 		t.Fatalf("code = %q (message %q), want %q", aerr.Code, aerr.Message, code)
 	}
+}
+
+// testResolver resolves the names it holds and fails for any other, so
+// that no test sends a DNS query.
+type testResolver map[string]string
+
+func (r testResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	ip, ok := r[host]
+	if !ok {
+		return nil, fmt.Errorf("test resolver: no address for %q", host)
+	}
+	return []netip.Addr{netip.MustParseAddr(ip)}, nil
+}
+
+// dialLog records the addresses that a Host dials.
+type dialLog struct {
+	mu        sync.Mutex
+	addresses []string
+}
+
+func (d *dialLog) all() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.addresses)
+}
+
+// recordDials replaces the dialer of h with one that records each address
+// and fails the test, without dialing, for any address but 127.0.0.1.
+func recordDials(t *testing.T, h *Host) *dialLog {
+	t.Helper()
+	log := &dialLog{}
+	var dialer net.Dialer
+	dial := dialFunc(func(ctx context.Context, network, address string) (net.Conn, error) {
+		log.mu.Lock()
+		log.addresses = append(log.addresses, address)
+		log.mu.Unlock()
+		if host, _, err := net.SplitHostPort(address); err != nil || host != "127.0.0.1" {
+			t.Errorf("host dialed %s, want only 127.0.0.1", address)
+			return nil, fmt.Errorf("test dialer: %s is not 127.0.0.1", address)
+		}
+		return dialer.DialContext(ctx, network, address)
+	})
+	h.dial.Store(&dial)
+	return log
 }

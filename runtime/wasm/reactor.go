@@ -80,9 +80,9 @@ func (s *logSwitch) Write(p []byte) (int, error) {
 
 // invokeReactor runs one call in an idle instance of the action version,
 // or in a new one, and returns the instance to the pool only when the
-// call succeeded, carried no secret value and the instance has calls
-// left. Any other instance is closed, and a call's deadline closes it
-// while it runs.
+// call succeeded, carried no secret value, read none with secret_get and
+// the instance has calls left. Any other instance is closed, and a call's
+// deadline closes it while it runs.
 func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule,
 	action *actions.Action, call runtime.ActionCall, request []byte,
 	secrets map[string]string, limits callLimits, outSchema *actions.Schema,
@@ -90,8 +90,8 @@ func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule
 	callCtx, cancel := context.WithTimeout(ctx, limits.timeout)
 	defer cancel()
 
-	stderr := newLineWriter(logTo(call), newRedactor(secrets))
-	state := newCallState(h, action, stderr)
+	stderr := newLineWriter(logTo(call), secrets, logLimitsOf(h.cfg))
+	state := newCallState(h, action, stderr, secrets)
 	callCtx = withCallState(callCtx, state)
 	res := &runResult{
 		ctx:       ctx,
@@ -117,7 +117,8 @@ func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule
 	res.deadline = errors.Is(callCtx.Err(), context.DeadlineExceeded)
 
 	out, err := h.result(ctx, res, outSchema)
-	h.releaseReactor(ctx, key, inst, err == nil && !hasSecretValue(secrets))
+	reusable := err == nil && !hasSecretValue(secrets) && !state.secretWasRead()
+	h.releaseReactor(ctx, key, inst, reusable)
 	return out, err
 }
 

@@ -103,3 +103,69 @@ func TestRedactResult(t *testing.T) {
 		}
 	})
 }
+
+func TestHost_SecretGet(t *testing.T) {
+	const value = "granted-value-0123456789"
+	h := newTestHost(t, Config{Secrets: staticSecrets{"stored_token": value}})
+	grants := map[string]string{"token": "stored_token"}
+	notGranted := `warn: secret_get: secret "backup_token" is not granted to this action in this playbook`
+	undeclared := `warn: secret_get: secret "api_key" is not declared in capabilities.secrets`
+	tests := []struct {
+		name     string
+		input    string
+		want     map[string]any // output values; secret values come back redacted
+		wantLine string
+	}{
+		{"granted", `{"mode":"secret_get","name":"token","size":64}`,
+			map[string]any{"errno": float64(len(value)), "value": "[redacted]"}, ""},
+		{"granted through read_result", `{"mode":"secret_get","name":"token","size":4}`,
+			map[string]any{"errno": float64(len(value)), "value": "[redacted]"}, ""},
+		{"declared not granted", `{"mode":"secret_get","name":"backup_token","size":64}`,
+			map[string]any{"errno": float64(ErrnoSecretUnavailable), "value": ""}, notGranted},
+		{"not declared", `{"mode":"secret_get","name":"api_key","size":64}`,
+			map[string]any{"errno": float64(ErrnoSecretUnavailable), "value": ""}, undeclared},
+		{"buffer outside memory", `{"mode":"secret_get_fault","name":"token"}`,
+			map[string]any{"errno": float64(ErrnoFault)}, ""},
+		{"sdk granted", `{"mode":"sdk_secret","name":"token"}`,
+			map[string]any{"found": true, "value": "[redacted]"}, ""},
+		{"sdk not granted", `{"mode":"sdk_secret","name":"backup_token"}`,
+			map[string]any{"found": false, "value": ""}, notGranted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, lines, err := invokeGranted(t, h, "test.hostile@1.0.0", tt.input, grants)
+			if err != nil {
+				t.Fatalf("Invoke: %v", err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("output[%q] = %v, want %v", k, got[k], v)
+				}
+			}
+			if tt.wantLine != "" && !slices.Contains(lines, tt.wantLine) {
+				t.Errorf("log lines %q lack %q", lines, tt.wantLine)
+			}
+			if strings.Contains(strings.Join(lines, "\n"), value) {
+				t.Errorf("log lines %q contain the secret value", lines)
+			}
+		})
+	}
+}
+
+func TestHost_SecretGetRejectedFailsStep(t *testing.T) {
+	h := newTestHost(t, Config{Secrets: staticSecrets{"stored_token": "v"}})
+	_, lines, err := invokeGranted(t, h, "test.hostile@1.0.0",
+		`{"mode":"secret_then_exit","name":"backup_token"}`, map[string]string{"token": "stored_token"})
+	wantCode(t, err, CodeExitStatus)
+	want := `secret "backup_token" is not granted`
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not contain %q", err, want)
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], want) {
+		t.Errorf("log lines %q, want one line naming the secret", lines)
+	}
+}

@@ -8,49 +8,78 @@ import (
 	"sync"
 )
 
-// Limits on what a module may log through stderr and the log import.
-const (
-	maxLogLineBytes = 4 << 10
-	maxLogLines     = 1000
-	tailLines       = 5
-)
+// tailLines is the number of last log lines kept for error messages.
+const tailLines = 5
 
 var errOutputTooLarge = errors.New("stdout limit reached")
 
 // cappedBuffer keeps up to max bytes of stdout and records an overflow.
+// The first write past max calls stop, which ends the module, so a module
+// that ignores the write error does not keep running.
 type cappedBuffer struct {
 	bytes.Buffer
 	max      int
 	overflow bool
+	stop     func()
 }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
 	if b.Len()+len(p) > b.max {
+		if !b.overflow && b.stop != nil {
+			b.stop()
+		}
 		b.overflow = true
 		return 0, errOutputTooLarge
 	}
 	return b.Buffer.Write(p)
 }
 
-// lineWriter splits stderr into lines, sends each to emit and keeps the
-// last few for error messages. Lines past maxLogLines are counted, not
-// sent.
-type lineWriter struct {
-	mu      sync.Mutex
-	emit    func(string)
-	redact  func(string) string
-	partial []byte
-	sent    int
-	dropped int
-	tail    []string
-	fatal   string // the first line that reports a crash
-	oom     bool   // a line reported an allocation failure
+// logLimits caps the log of one call.
+type logLimits struct {
+	lines     int // lines sent
+	bytes     int // bytes of the lines sent
+	lineBytes int // bytes of one line; longer lines are cut
 }
 
-// newLineWriter returns a writer that passes each line through redact
-// before it sends or keeps it.
-func newLineWriter(emit func(string), redact func(string) string) *lineWriter {
-	return &lineWriter{emit: emit, redact: redact}
+func logLimitsOf(cfg Config) logLimits {
+	return logLimits{lines: cfg.MaxLogLines, bytes: cfg.MaxLogBytes, lineBytes: cfg.MaxLogLineBytes}
+}
+
+// lineWriter splits stderr into lines, sends each to emit and keeps the
+// last few for error messages. Lines past the limits are counted, not
+// sent, and Flush reports their number.
+type lineWriter struct {
+	mu        sync.Mutex
+	emit      func(string)
+	redact    func(string) string
+	limits    logLimits
+	lookahead int // bytes kept past lineBytes, so that a secret cut by the limit is still redacted
+
+	partial  []byte
+	skipping bool // the current line was cut, so bytes up to its newline are dropped
+	sent     int
+	sentSize int
+	dropped  int
+	tail     []string
+	fatal    string // the first line that reports a crash
+	oom      bool   // a line reported an allocation failure
+}
+
+// newLineWriter returns a writer that passes each line through the
+// redactor of secrets before it sends or keeps it.
+func newLineWriter(emit func(string), secrets map[string]string, limits logLimits) *lineWriter {
+	longest := 0
+	for _, v := range secrets {
+		longest = max(longest, len(v))
+	}
+	return &lineWriter{emit: emit, redact: newRedactor(secrets), limits: limits, lookahead: longest}
+}
+
+// readLimit returns how many bytes of one message the writer needs: a
+// line's limit plus the longest secret, so that redaction sees a secret
+// that crosses the limit whole.
+func (w *lineWriter) readLimit() int {
+	return w.limits.lineBytes + w.lookahead
 }
 
 // WriteLine sends one line, such as a message of the log import, under
@@ -68,31 +97,43 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			w.partial = append(w.partial, p...)
-			if len(w.partial) > maxLogLineBytes {
-				w.line(w.partial)
-				w.partial = w.partial[:0]
-			}
+			w.appendPartial(p)
 			break
 		}
-		w.partial = append(w.partial, p[:i]...)
-		w.line(w.partial)
-		w.partial = w.partial[:0]
+		w.appendPartial(p[:i])
+		if !w.skipping {
+			w.line(w.partial)
+		}
+		w.partial, w.skipping = w.partial[:0], false
 		p = p[i+1:]
 	}
 	return n, nil
 }
 
-// Flush sends an unterminated last line and a count of dropped lines.
+// appendPartial adds p to the unterminated line. A line that grows past
+// readLimit is sent cut, and the rest of it is dropped.
+func (w *lineWriter) appendPartial(p []byte) {
+	if w.skipping {
+		return
+	}
+	w.partial = append(w.partial, p[:min(len(p), w.readLimit()+1-len(w.partial))]...)
+	if len(w.partial) > w.readLimit() {
+		w.line(w.partial)
+		w.partial, w.skipping = w.partial[:0], true
+	}
+}
+
+// Flush sends an unterminated last line and then "log lines dropped: N"
+// when lines were dropped.
 func (w *lineWriter) Flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.partial) > 0 {
+	if len(w.partial) > 0 && !w.skipping {
 		w.line(w.partial)
-		w.partial = nil
 	}
+	w.partial, w.skipping = nil, false
 	if w.dropped > 0 {
-		w.emit(fmt.Sprintf("%d more log lines dropped", w.dropped))
+		w.emit(fmt.Sprintf("log lines dropped: %d", w.dropped))
 		w.dropped = 0
 	}
 }
@@ -130,8 +171,8 @@ func isFatal(line string) bool {
 
 func (w *lineWriter) line(b []byte) {
 	s := w.redact(strings.TrimRight(string(b), "\r"))
-	if len(s) > maxLogLineBytes {
-		s = s[:maxLogLineBytes] + "..."
+	if len(s) > w.limits.lineBytes {
+		s = s[:w.limits.lineBytes] + "..."
 	}
 	if strings.TrimSpace(s) == "" {
 		return
@@ -146,11 +187,12 @@ func (w *lineWriter) line(b []byte) {
 	if len(w.tail) > tailLines {
 		w.tail = w.tail[1:]
 	}
-	if w.sent >= maxLogLines {
+	if w.sent >= w.limits.lines || w.sentSize+len(s) > w.limits.bytes {
 		w.dropped++
 		return
 	}
 	w.sent++
+	w.sentSize += len(s)
 	w.emit(s)
 }
 

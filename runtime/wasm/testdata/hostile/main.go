@@ -11,8 +11,11 @@ import (
 )
 
 type input struct {
-	Mode string `json:"mode"`
-	URL  string `json:"url"`
+	Mode  string `json:"mode"`
+	URL   string `json:"url"`
+	Name  string `json:"name"`  // the secret of the secret modes
+	Size  int    `json:"size"`  // the buffer of secret_get, in bytes
+	Lines int    `json:"lines"` // the lines of log_flood from each source
 }
 
 var hold [][]byte
@@ -45,6 +48,25 @@ func main() {
 				return nil, err
 			}
 			return map[string]any{"mode": "http", "status": resp.Status, "body": string(resp.Body)}, nil
+		case "stdout_flood":
+			return floodStdout()
+		case "log_flood":
+			return floodLog(ctx, in.Lines)
+		case "sandbox":
+			return probeSandbox()
+		case "secret_get":
+			value, errno := rawSecret(in.Name, max(in.Size, 1))
+			return map[string]any{"mode": in.Mode, "value": value, "errno": errno}, nil
+		case "secret_get_fault":
+			return map[string]any{"mode": in.Mode, "errno": faultSecret(in.Name)}, nil
+		case "sdk_secret":
+			value, ok := ctx.Secret(in.Name)
+			return map[string]any{"mode": in.Mode, "value": value, "found": ok}, nil
+		case "secret_then_exit":
+			if _, errno := rawSecret(in.Name, 64); errno < 0 {
+				os.Exit(1)
+			}
+			return map[string]any{"mode": in.Mode}, nil
 		case "http_then_exit":
 			_, err := ctx.HTTP(&sdk.Request{URL: in.URL})
 			fmt.Fprintln(os.Stderr, "request failed:", err)
