@@ -51,6 +51,13 @@ type config struct {
 	// <DataDir>/module-cache.
 	ModuleCacheDir string
 
+	// Lease settings of the runtime; zero values take the runtime's
+	// defaults. ProcessID names this process in leases.
+	ProcessID          string
+	LeaseDuration      time.Duration
+	LeaseRenewInterval time.Duration
+	PollInterval       time.Duration
+
 	LogLevel      slog.Level
 	LogFormat     string        // "json" or "text"
 	LogOutput     io.Writer     // log destination; nil means stderr
@@ -88,6 +95,14 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	fs.Var((*byteSize)(&cfg.MaxWebhookBody), "max-webhook-body",
 		"largest webhook body after gzip decompression, in `bytes` or with a KiB or MiB suffix; "+
 			"at most --max-step-output (default --max-step-output)")
+	fs.StringVar(&cfg.ProcessID, "process-id", "",
+		"`name` of this process in run leases (default host name, pid and a random suffix)")
+	fs.DurationVar(&cfg.LeaseDuration, "lease-duration", runtime.DefaultLeaseDuration,
+		"how long a run's lease lasts without renewal before another process may take the run over")
+	fs.DurationVar(&cfg.LeaseRenewInterval, "lease-renew-interval", runtime.DefaultLeaseRenewInterval,
+		"how often this process renews its leases and looks for runs to take over")
+	fs.DurationVar(&cfg.PollInterval, "poll-interval", runtime.DefaultPollInterval,
+		"how often waiting runs look for answers and cancel requests stored by other processes")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log `format`: json or text")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second,
@@ -116,6 +131,13 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 		if h = strings.TrimSpace(h); h != "" {
 			cfg.ApprovedHosts = append(cfg.ApprovedHosts, h)
 		}
+	}
+	if cfg.LeaseDuration <= 0 || cfg.LeaseRenewInterval <= 0 || cfg.PollInterval <= 0 {
+		return cfg, errors.New("--lease-duration, --lease-renew-interval and --poll-interval must be positive")
+	}
+	if cfg.LeaseRenewInterval >= cfg.LeaseDuration {
+		return cfg, fmt.Errorf("--lease-renew-interval %s must be shorter than --lease-duration %s",
+			cfg.LeaseRenewInterval, cfg.LeaseDuration)
 	}
 	if err := checkPublicURL(cfg.PublicURL); err != nil {
 		return cfg, err

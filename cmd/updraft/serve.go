@@ -81,7 +81,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 		return err
 	}
 	engine := runtime.New(runtime.Config{Store: st, Invoker: host, Logger: log,
-		MaxOutputBytes: int(cfg.MaxStepOutput)})
+		MaxOutputBytes: int(cfg.MaxStepOutput), ProcessID: cfg.ProcessID,
+		LeaseDuration: cfg.LeaseDuration, LeaseRenewInterval: cfg.LeaseRenewInterval,
+		PollInterval: cfg.PollInterval})
 	if err := engine.Resume(ctx); err != nil {
 		return fmt.Errorf("resume unfinished runs: %w", err)
 	}

@@ -152,3 +152,41 @@ func TestServe_BundledModulePrecompiled(t *testing.T) {
 		}
 	}
 }
+
+func TestServeFlags_Leases(t *testing.T) {
+	cases := []struct {
+		name      string
+		args      []string
+		wantLease time.Duration
+		wantRenew time.Duration
+		wantErr   string
+	}{
+		{"defaults", nil, runtime.DefaultLeaseDuration, runtime.DefaultLeaseRenewInterval, ""},
+		{"short leases", []string{"--lease-duration", "3s", "--lease-renew-interval", "1s"},
+			3 * time.Second, time.Second, ""},
+		{"renew not shorter", []string{"--lease-duration", "2s", "--lease-renew-interval", "2s"}, 0, 0,
+			"--lease-renew-interval 2s must be shorter than --lease-duration 2s"},
+		{"zero poll", []string{"--poll-interval", "0s"}, 0, 0, "must be positive"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out strings.Builder
+			cfg, err := parseServeFlags(tc.args, func(string) string { return "" }, &out)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.LeaseDuration != tc.wantLease {
+				t.Errorf("LeaseDuration = %s, want %s", cfg.LeaseDuration, tc.wantLease)
+			}
+			if cfg.LeaseRenewInterval != tc.wantRenew {
+				t.Errorf("LeaseRenewInterval = %s, want %s", cfg.LeaseRenewInterval, tc.wantRenew)
+			}
+		})
+	}
+}
