@@ -207,6 +207,10 @@ var hostFunctions = map[string]bool{
 	"http_request": true, "secret_get": true, "read_result": true, "log": true,
 }
 
+// IsHostFunction reports whether the "updraft" import module provides the
+// function name, so that a module importing it links.
+func IsHostFunction(name string) bool { return hostFunctions[name] }
+
 // checkImports rejects a module that imports anything but functions of
 // WASI preview 1 and of the "updraft" module.
 func checkImports(m wazero.CompiledModule) error {
@@ -214,7 +218,7 @@ func checkImports(m wazero.CompiledModule) error {
 		module, name, _ := f.Import()
 		switch {
 		case module == wasi_snapshot_preview1.ModuleName:
-		case module == HostModule && hostFunctions[name]:
+		case module == HostModule && IsHostFunction(name):
 		default:
 			return fmt.Errorf("import %s.%s is not provided by the host", module, name)
 		}
