@@ -57,9 +57,9 @@ type Context struct {
 	StepID         string
 	IdempotencyKey string // the engine's key for this attempt of the step
 
-	secrets map[string]string
-	askHost bool // Secret asks the host for a name the request lacks
-	config  json.RawMessage
+	secrets    map[string]string
+	hostLookup bool // Secret calls secret_get for a name the request lacks
+	config     json.RawMessage
 }
 
 // Config returns the "config" of the request, which the host copies from
@@ -76,13 +76,13 @@ func NewTestContext(secrets map[string]string) *Context {
 // Secret returns a secret that the manifest declares in
 // capabilities.secrets and the playbook grants to the action. It returns
 // the value from the request's "secrets" and, for a name the request
-// lacks, asks the host with secret_get. The host then logs that the
+// lacks, calls the host's secret_get. The host then logs that the
 // secret is not granted, and Secret returns false.
 func (c *Context) Secret(name string) (string, bool) {
 	if v, ok := c.secrets[name]; ok {
 		return v, true
 	}
-	if c.askHost {
+	if c.hostLookup {
 		return hostSecret(name)
 	}
 	return "", false

@@ -158,7 +158,7 @@ func newContext(req *request) *Context {
 		StepID:         req.Context.StepID,
 		IdempotencyKey: req.Context.IdempotencyKey,
 		secrets:        req.Secrets,
-		askHost:        true,
+		hostLookup:     true,
 		config:         req.Config,
 	}
 }

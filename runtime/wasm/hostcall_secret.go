@@ -34,7 +34,7 @@ func hostSecretGet(ctx context.Context, mod api.Module, stack []uint64) {
 
 	value, granted := s.secrets[name]
 	if !granted || nameLen > maxSecretNameBytes {
-		s.refuseSecret(ctx, name)
+		s.rejectSecret(ctx, name)
 		stack[0] = api.EncodeI32(ErrnoSecretUnavailable)
 		return
 	}
@@ -47,10 +47,10 @@ func hostSecretGet(ctx context.Context, mod api.Module, stack []uint64) {
 	stack[0] = api.EncodeI32(n)
 }
 
-// refuseSecret logs a secret_get of a name the action may not read, to the
+// rejectSecret logs a secret_get of a name the action may not read, to the
 // call's log and the host's. The lines name the secret and hold no value,
 // because a name that is not granted has none here.
-func (s *callState) refuseSecret(ctx context.Context, name string) {
+func (s *callState) rejectSecret(ctx context.Context, name string) {
 	reason := "is not granted to this action in this playbook"
 	if !slices.Contains(s.action.Manifest.Capabilities.Secrets, name) {
 		reason = "is not declared in capabilities.secrets"

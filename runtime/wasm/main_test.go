@@ -190,7 +190,7 @@ func (d *dialLog) all() []string {
 
 // recordDials replaces the dialer of h with one that records each address
 // and fails the test, without dialing, for any address but 127.0.0.1.
-func recordDials(t *testing.T, h *Host) *dialLog {
+func recordDials(t testing.TB, h *Host) *dialLog {
 	t.Helper()
 	log := &dialLog{}
 	var dialer net.Dialer

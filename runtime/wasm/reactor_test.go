@@ -123,10 +123,14 @@ func newHostWith(tb testing.TB, cfg Config, mods map[string]testModule) *Host {
 	if cfg.CacheDir == "" {
 		cfg.CacheDir = sharedCacheDir
 	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = testResolver{"localhost": "127.0.0.1"}
+	}
 	h, err := NewHost(context.Background(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	recordDials(tb, h)
 	tb.Cleanup(func() {
 		if err := h.Close(context.Background()); err != nil {
 			tb.Errorf("Close: %v", err)
@@ -431,5 +435,38 @@ func bundledInputs(t *testing.T) []bundledInput {
 		{"list.match", `{"indicators":["paypa1-secure.example"],"list":["paypa1-secure.example"]}`},
 		{"regex.extract", `{"pattern":"id=([0-9a-f]+)","text":"verify?id=3f9a7c"}`},
 		{"url.parse", `{"url":"hxxps://login.paypa1-secure[.]example/verify?id=3f9a7c"}`},
+	}
+}
+
+func TestHost_ReactorSecretGetNotKept(t *testing.T) {
+	reactor, _, _ := extraModules(t)
+	// An empty value leaves the request without a secret value, so only
+	// the secret_get read decides whether the instance is kept.
+	grants := map[string]string{"token": "empty"}
+	tests := []struct {
+		mode      string
+		wantCalls int // calls of the instance that served the second call
+	}{
+		{"echo", 2},
+		{"secret_get", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			h := newHostWith(t, Config{Secrets: staticSecrets{"empty": ""}}, reactor)
+			var got probeOutput
+			for range 2 {
+				out, _, err := invokeGranted(t, h, "test.reactor_secret@1.0.0",
+					`{"mode":"`+tt.mode+`"}`, grants)
+				if err != nil {
+					t.Fatalf("Invoke: %v", err)
+				}
+				if err := json.Unmarshal(out, &got); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got.Calls != tt.wantCalls {
+				t.Errorf("second call: calls = %d, want %d", got.Calls, tt.wantCalls)
+			}
+		})
 	}
 }

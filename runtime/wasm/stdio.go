@@ -75,8 +75,8 @@ func newLineWriter(emit func(string), secrets map[string]string, limits logLimit
 	return &lineWriter{emit: emit, redact: newRedactor(secrets), limits: limits, lookahead: longest}
 }
 
-// readLimit returns how many bytes of one message the writer needs: a
-// line's limit plus the longest secret, so that redaction sees a secret
+// readLimit returns how many bytes of one message the writer reads: a
+// line's limit plus the longest secret, so that redaction gets a secret
 // that crosses the limit whole.
 func (w *lineWriter) readLimit() int {
 	return w.limits.lineBytes + w.lookahead

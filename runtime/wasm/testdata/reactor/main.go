@@ -42,6 +42,8 @@ func probe(ctx *sdk.Context, in input) (output, error) {
 	lastSecret = secret
 
 	switch in.Mode {
+	case "secret_get":
+		out.Secret, _ = rawSecret("token")
 	case "echo":
 	case "sleep":
 		time.Sleep(100 * time.Millisecond)
