@@ -34,8 +34,9 @@ type renewalDoc struct {
 	ExpiresAt time.Time `bson:"expires_at"`
 }
 
-// activeDoc marks a run that has not ended. The runs collection keeps
-// every run, so the lease loop reads this small collection instead.
+// activeDoc is the part of a run in active_runs that the lease loop
+// reads. active_runs holds the runs that have not ended, and the runs
+// collection the ones that ended.
 type activeDoc struct {
 	ID        string    `bson:"_id"`
 	CreatedAt time.Time `bson:"created_at"`
@@ -135,11 +136,13 @@ func (s *Store) DeleteCoordination(ctx context.Context, runID string) error {
 	return nil
 }
 
-// ListActiveRuns returns the ids of runs that have not ended, oldest
-// first. InsertRun adds a run to this set and UpdateRun removes it when the
-// run ends.
+// ListActiveRuns returns the ids of runs in active_runs, oldest first.
+// InsertRun adds a run that has not ended and UpdateRun removes it when
+// the run ends. An entry whose run ended in a crash may remain, and
+// callers remove it with DeleteActiveRun.
 func (s *Store) ListActiveRuns(ctx context.Context) ([]string, error) {
-	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}})
+	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).
+		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "created_at", Value: 1}})
 	docs, err := findAll[activeDoc](ctx, s.active, bson.D{}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list active runs: %w", err)
@@ -160,20 +163,6 @@ func (s *Store) DeleteActiveRun(ctx context.Context, runID string) error {
 	})
 	if err != nil {
 		return wrapErr(err, "run %q: leave active set", runID)
-	}
-	return nil
-}
-
-// markActive adds a run to the active set. A run already in it is fine.
-func (s *Store) markActive(ctx context.Context, run *runtime.Run) error {
-	doc := activeDoc{ID: run.ID, CreatedAt: run.CreatedAt}
-	opts := options.Replace().SetUpsert(true)
-	err := retryBusy(ctx, func() error {
-		_, err := s.active.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, doc, opts)
-		return err
-	})
-	if err != nil {
-		return wrapErr(err, "run %q: join active set", run.ID)
 	}
 	return nil
 }

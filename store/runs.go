@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -16,7 +18,7 @@ import (
 
 var _ runtime.Store = (*Store)(nil)
 
-// runDoc is a run in the runs collection. Its trigger, raw trigger and
+// runDoc is a run, in active_runs until it ends and in runs after. Its trigger, raw trigger and
 // inputs live in the run_payloads collection, so that listing runs never
 // reads them. Payloads are JSON bytes stored as BSON binary, because
 // alert keys may contain dots and dollar signs.
@@ -127,62 +129,95 @@ func setPayload(run *runtime.Run, d *payloadDoc) {
 var smallRun = bson.D{{Key: "output", Value: 0}}
 
 // InsertRun stores a new run. A run with the same ID is runtime.ErrConflict.
-// A run that has not ended joins the active set first, so a crash between
-// the writes leaves an entry without a run, which ListActiveRuns callers
-// remove, and never a run that no process finds. The payloads are written
-// before the run, so a stored run always has them.
+// A run that has not ended goes into the small active_runs collection, and
+// into runs only when it ends, because embedded FerretDB scans a whole
+// collection to replace a document in it. The payloads are written first,
+// so a stored run always has them.
 func (s *Store) InsertRun(ctx context.Context, run *runtime.Run) error {
-	if !run.Status.Ended() {
-		if err := s.markActive(ctx, run); err != nil {
-			return err
-		}
-	}
 	for _, doc := range payloadDocs(run) {
 		mine := bson.D{{Key: "_id", Value: doc.(payloadDoc).ID}}
 		if err := insertBusy(ctx, s.payloads, mine, doc); err != nil {
 			return wrapErr(err, "insert run %q: %s", run.ID, doc.(payloadDoc).Part)
 		}
 	}
-	if err := insertBusy(ctx, s.runs, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run)); err != nil {
+	coll := s.active
+	if run.Status.Ended() {
+		coll = s.runs
+	}
+	if err := insertBusy(ctx, coll, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run)); err != nil {
 		return wrapErr(err, "insert run %q", run.ID)
 	}
 	return nil
 }
 
-// UpdateRun replaces the stored run with run in one write. A run that was
-// never inserted is runtime.ErrNotFound. It is safe without transactions
-// because only the run's owner writes it. A run that ended leaves the
-// active set after the replace.
+// UpdateRun replaces the stored run with run. A run that was never
+// inserted is runtime.ErrNotFound. It is safe without transactions
+// because only the run's owner writes it. A run that ends is first marked
+// ended in active_runs, then inserted into runs and then removed from
+// active_runs, so a crash between the writes leaves an ended copy that
+// lists of unfinished runs skip and the lease loop removes.
 func (s *Store) UpdateRun(ctx context.Context, run *runtime.Run) error {
+	matched, err := s.replaceRun(ctx, s.active, run)
+	if err != nil {
+		return err
+	}
+	if !run.Status.Ended() {
+		if !matched {
+			return fmt.Errorf("update run %q: %w", run.ID, runtime.ErrNotFound)
+		}
+		return nil
+	}
+	if !matched {
+		// The run ended before, so only its document in runs changes.
+		if matched, err = s.replaceRun(ctx, s.runs, run); err == nil && !matched {
+			err = fmt.Errorf("update run %q: %w", run.ID, runtime.ErrNotFound)
+		}
+		return err
+	}
+
+	err = insertBusy(ctx, s.runs, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run))
+	if mongo.IsDuplicateKeyError(err) {
+		_, err = s.replaceRun(ctx, s.runs, run)
+	}
+	if err != nil {
+		return wrapErr(err, "update run %q: move to runs", run.ID)
+	}
+	return s.DeleteActiveRun(ctx, run.ID)
+}
+
+// replaceRun replaces the document of run in coll and reports whether it
+// was there.
+func (s *Store) replaceRun(ctx context.Context, coll *mongo.Collection,
+	run *runtime.Run) (bool, error) {
 	var res *mongo.UpdateResult
 	err := retryBusy(ctx, func() (err error) {
-		res, err = s.runs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run))
+		res, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run))
 		return err
 	})
 	if err != nil {
-		return wrapErr(err, "update run %q", run.ID)
+		return false, wrapErr(err, "update run %q", run.ID)
 	}
-	if res.MatchedCount == 0 {
-		return fmt.Errorf("update run %q: %w", run.ID, runtime.ErrNotFound)
-	}
-	if run.Status.Ended() {
-		return s.DeleteActiveRun(ctx, run.ID)
-	}
-	return nil
+	return res.MatchedCount > 0, nil
 }
 
 // GetRun returns the run with id, with its payloads and output, or
 // runtime.ErrNotFound.
 func (s *Store) GetRun(ctx context.Context, id string) (*runtime.Run, error) {
+	// active_runs comes first: a run that ends is inserted into runs
+	// before it leaves active_runs, so one of the two reads finds it.
 	var d runDoc
-	err := s.runs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	byID := bson.D{{Key: "_id", Value: id}}
+	err := s.active.FindOne(ctx, byID).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		err = s.runs.FindOne(ctx, byID).Decode(&d)
+	}
 	if err != nil {
 		return nil, wrapErr(err, "run %q", id)
 	}
 
-	// One find by _id per part, because embedded FerretDB looks up an _id
-	// without reading the other documents, and a filter on run_id reads
-	// them all.
+	// One find by _id per part: on embedded FerretDB v1.24.2 with 12
+	// documents of 6 MiB, a find by _id took 1.7 s and a find by run_id
+	// 6.5 s.
 	run := d.run()
 	for _, part := range []string{partTrigger, partTriggerRaw, partInputs} {
 		var p payloadDoc
@@ -215,11 +250,41 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]runtime.Run, error
 	if f.Limit > 0 {
 		opts.SetLimit(int64(f.Limit))
 	}
-	runs, err := s.findRuns(ctx, filter, opts)
+	active, err := s.findRuns(ctx, s.active, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
-	return runs, nil
+	ended, err := s.findRuns(ctx, s.runs, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return mergeRuns(active, ended, f.Limit), nil
+}
+
+// mergeRuns returns the runs of active and ended, newest first, with the
+// copy in ended of a run found in both, and at most limit runs when limit
+// is positive.
+func mergeRuns(active, ended []runtime.Run, limit int) []runtime.Run {
+	inEnded := make(map[string]bool, len(ended))
+	for _, r := range ended {
+		inEnded[r.ID] = true
+	}
+	runs := ended
+	for _, r := range active {
+		if !inEnded[r.ID] {
+			runs = append(runs, r)
+		}
+	}
+	slices.SortFunc(runs, func(a, b runtime.Run) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	if limit > 0 && len(runs) > limit {
+		runs = runs[:limit]
+	}
+	return runs
 }
 
 // ListUnfinishedRuns returns the runs in queued, running or waiting state,
@@ -231,17 +296,16 @@ func (s *Store) ListUnfinishedRuns(ctx context.Context) ([]runtime.Run, error) {
 	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: unfinished}}}}
 	opts := options.Find().SetProjection(smallRun).
 		SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}})
-	runs, err := s.findRuns(ctx, filter, opts)
+	runs, err := s.findRuns(ctx, s.active, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished runs: %w", err)
 	}
 	return runs, nil
 }
 
-func (s *Store) findRuns(
-	ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder,
-) ([]runtime.Run, error) {
-	docs, err := findAll[runDoc](ctx, s.runs, filter, opts)
+func (s *Store) findRuns(ctx context.Context, coll *mongo.Collection, filter bson.D,
+	opts *options.FindOptionsBuilder) ([]runtime.Run, error) {
+	docs, err := findAll[runDoc](ctx, coll, filter, opts)
 	if err != nil {
 		return nil, err
 	}
