@@ -26,12 +26,16 @@ type leaseDoc struct {
 	ExpiresAt  time.Time `bson:"expires_at"` // expiry when taken
 }
 
-// renewalDoc is the expiry of one lease generation. Only the holder of the
-// generation writes it.
+// renewalDoc is one renewal of a lease generation. Only the holder of the
+// generation writes it. Each renewal is a new document, because embedded
+// FerretDB scans the whole collection to replace one, and the renewal
+// written last, by RenewedAt, counts.
 type renewalDoc struct {
 	ID        string    `bson:"_id"`
+	LeaseID   string    `bson:"lease_id"`
 	RunID     string    `bson:"run_id"`
 	ExpiresAt time.Time `bson:"expires_at"`
+	RenewedAt int64     `bson:"renewed_at"` // Unix nanoseconds of the write
 }
 
 // activeDoc is the part of a run in active_runs that the lease loop
@@ -64,22 +68,27 @@ func (s *Store) InsertLease(ctx context.Context, lease runtime.Lease) error {
 	return nil
 }
 
-// RenewLeases sets the expiry of each lease in one bulk write. Only the
-// holder of a generation calls it for that generation.
+// RenewLeases sets the expiry of each lease in one insert. Only the holder
+// of a generation calls it for that generation.
 func (s *Store) RenewLeases(ctx context.Context, leases []runtime.Lease) error {
 	if len(leases) == 0 {
 		return nil
 	}
-	models := make([]mongo.WriteModel, len(leases))
+	now := time.Now().UnixNano()
+	docs := make([]any, len(leases))
 	for i, l := range leases {
 		id := leaseID(l.RunID, l.Generation)
-		doc := renewalDoc{ID: id, RunID: l.RunID, ExpiresAt: l.ExpiresAt}
-		models[i] = mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).
-			SetReplacement(doc).SetUpsert(true)
+		docs[i] = renewalDoc{ID: fmt.Sprintf("%s:%d", id, now), LeaseID: id, RunID: l.RunID,
+			ExpiresAt: l.ExpiresAt, RenewedAt: now}
 	}
-	opts := options.BulkWrite().SetOrdered(false)
+	// A renewal that an earlier try stored is a duplicate key, which the
+	// unordered insert skips.
+	opts := options.InsertMany().SetOrdered(false)
 	err := retryBusy(ctx, func() error {
-		_, err := s.renewals.BulkWrite(ctx, models, opts)
+		_, err := s.renewals.InsertMany(ctx, docs, opts)
+		if err != nil && mongo.IsDuplicateKeyError(err) && !isBusy(err) {
+			return nil
+		}
 		return err
 	})
 	if err != nil {
@@ -104,17 +113,19 @@ func (s *Store) ListLeases(ctx context.Context, runIDs []string) ([]runtime.Leas
 	if err != nil {
 		return nil, fmt.Errorf("list lease renewals of %d runs: %w", len(runIDs), err)
 	}
-	expiry := make(map[string]time.Time, len(renewals))
+	latest := make(map[string]renewalDoc, len(renewals))
 	for _, r := range renewals {
-		expiry[r.ID] = r.ExpiresAt
+		if prev, ok := latest[r.LeaseID]; !ok || r.RenewedAt > prev.RenewedAt {
+			latest[r.LeaseID] = r
+		}
 	}
 
 	leases := make([]runtime.Lease, len(docs))
 	for i, d := range docs {
 		leases[i] = runtime.Lease{RunID: d.RunID, Generation: d.Generation, Holder: d.Holder,
 			ExpiresAt: d.ExpiresAt}
-		if t, ok := expiry[d.ID]; ok {
-			leases[i].ExpiresAt = t
+		if r, ok := latest[d.ID]; ok {
+			leases[i].ExpiresAt = r.ExpiresAt
 		}
 	}
 	return leases, nil
