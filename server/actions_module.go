@@ -15,10 +15,6 @@ import (
 // wasmMagic starts every WebAssembly binary module.
 var wasmMagic = []byte("\x00asm")
 
-// abiV1HostFunctions are the functions of the "updraft" import module in
-// ABI v1, as docs/actions.md lists them.
-var abiV1HostFunctions = map[string]bool{"http_request": true, "read_result": true, "log": true}
-
 // checkModule compiles module with wazero's interpreter, which decodes and
 // validates it without generating machine code, and checks that it is an
 // ABI v1 command module: it exports _start and imports only WASI preview 1
@@ -41,7 +37,7 @@ func checkModule(ctx context.Context, module []byte) error {
 		module, name, _ := f.Import()
 		switch {
 		case module == wasi_snapshot_preview1.ModuleName:
-		case module == wasm.HostModule && abiV1HostFunctions[name]:
+		case module == wasm.HostModule && wasm.IsHostFunction(name):
 		default:
 			return fmt.Errorf("imports %s.%s, which the host does not provide", module, name)
 		}

@@ -71,6 +71,8 @@ func startServerWith(t *testing.T, modify func(*config)) *testServer {
 	case addr := <-ready:
 		return &testServer{URL: "http://" + addr, Token: cfg.BootstrapToken, DataDir: cfg.DataDir}
 	case err := <-done:
+		// The cleanup reads done too, so the error goes back for it.
+		done <- err
 		t.Fatalf("server did not start: %v\nserver log:\n%s", err, logs.String())
 	}
 	return nil
