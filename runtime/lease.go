@@ -137,8 +137,8 @@ func newProcessID() string {
 func (l *leaser) enabled() bool { return l.store != nil }
 
 // owns reports whether the engine may write for runID: leases are off, or
-// it holds a lease of the run that was not lost and is further than the
-// margin from its expiry.
+// it holds a lease of the run that was not lost and, unless the store is
+// exclusive, is further than the margin from its expiry.
 func (l *leaser) owns(runID string) bool {
 	if !l.enabled() {
 		return true
@@ -146,7 +146,12 @@ func (l *leaser) owns(runID string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h, ok := l.held[runID]
-	return ok && !h.lost && time.Now().Before(h.validUntil.Add(-l.margin()))
+	if !ok || h.lost {
+		return false
+	}
+	// No other process can open an exclusive store, so a renewal that
+	// fell behind under load leaves the run with its holder.
+	return l.exclusive || time.Now().Before(h.validUntil.Add(-l.margin()))
 }
 
 // margin is how long before its lease expires the engine stops writing
@@ -300,7 +305,7 @@ func (l *leaser) pass(ctx context.Context) {
 
 // renewHeld stores a new expiry for every held lease. A lease whose last
 // renewal expired counts as lost, because another process may own the
-// run by now.
+// run by now, except on an exclusive store.
 func (l *leaser) renewHeld(ctx context.Context) {
 	start := time.Now()
 	l.mu.Lock()
@@ -309,7 +314,7 @@ func (l *leaser) renewHeld(ctx context.Context) {
 	for id, h := range l.held {
 		switch {
 		case h.lost:
-		case start.After(h.validUntil.Add(-l.margin())):
+		case !l.exclusive && start.After(h.validUntil.Add(-l.margin())):
 			h.lost = true
 			expired = append(expired, id)
 		default:
