@@ -126,7 +126,7 @@ func (c *nodeCheck) checkRef(field string, ref stepRef) {
 	})
 }
 
-// describeBadRef says why steps.<step> is not readable from this node.
+// describeBadRef explains why steps.<step> is not readable from this node.
 func (c *nodeCheck) describeBadRef(step string) string {
 	enclosing := c.playbook.EnclosingLoops(c.node.ID)
 	switch {
@@ -167,7 +167,7 @@ func (c *nodeCheck) describeUpstream() string {
 	return "upstream steps are " + strings.Join(ids, ", ")
 }
 
-// slugRule says how the names that become ports are written.
+// slugRule is the rule for names that become ports.
 const slugRule = "a name starts with a lowercase letter and has up to 64 " +
 	"lowercase letters, digits, '_' or '-'"
 

@@ -52,9 +52,8 @@ type Run struct {
 	EndedAt         *time.Time      `json:"ended_at,omitempty"`
 
 	// ParentRunID and ParentStepID name the run and the subplaybook step
-	// that started this run as a child; both are empty for a run started
-	// by a trigger. Depth is 0 for such a run and the parent's Depth plus
-	// 1 for a child.
+	// that started this run as a child. Both are empty for a run started
+	// by a trigger, whose Depth is 0. A child's Depth is its parent's plus 1.
 	ParentRunID  string `json:"parent_run_id,omitempty"`
 	ParentStepID string `json:"parent_step_id,omitempty"`
 	Depth        int    `json:"depth,omitempty"`

@@ -26,8 +26,8 @@ func inBody(n designer.Node, loopID string) designer.Node {
 	return n
 }
 
-// stepsByID returns the stored steps of a run by step id, which tells
-// the iterations of a loop body apart.
+// stepsByID returns the stored steps of a run by step id, because only the
+// id distinguishes the iterations of a loop body.
 func stepsByID(t *testing.T, runID string) map[string]runtime.Step {
 	t.Helper()
 	steps, err := testStore.ListSteps(t.Context(), runID)

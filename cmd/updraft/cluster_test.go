@@ -104,10 +104,10 @@ func TestCluster_ThreeProcesses(t *testing.T) {
 		t.Skip("runs FerretDB and three updraft processes; skipped with -short")
 	}
 	// TODO: this test does not pass yet, so it runs only on request. With
-	// three writers, SQLite-backed FerretDB answers "database is locked"
-	// and has stopped answering after about 250 webhooks, and an event
-	// insert of a new owner can collide with a late write of the old one
-	// after a takeover (see lease_fence.go); the best run finished 296 of
+	// three writers, SQLite-backed FerretDB returns "database is locked"
+	// and has stopped responding after about 250 webhooks. An event insert
+	// of a new owner can also collide with a late write of the old one
+	// after a takeover (see lease_fence.go). The best run finished 296 of
 	// 300 runs.
 	if os.Getenv("UPDRAFT_CLUSTER_TEST") == "" {
 		t.Skip("set UPDRAFT_CLUSTER_TEST=1 to run FerretDB and three updraft processes")
@@ -206,7 +206,7 @@ func fireRuns(t *testing.T, procs []*updraftProcess, hookPath string, total int)
 // postToAny posts body to process first, or to the next one while a
 // process does not respond, as a sender behind a load balancer would. A
 // request that the killed process took before it died may have started a
-// run that has no id here; the checks cover every run of the playbook.
+// run that has no id here, so the checks cover every run of the playbook.
 func postToAny(t *testing.T, procs []*updraftProcess, first int, killed *atomic.Bool,
 	hookPath, body string) (string, error) {
 	var errs []error

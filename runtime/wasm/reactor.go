@@ -79,10 +79,10 @@ func (s *logSwitch) Write(p []byte) (int, error) {
 }
 
 // invokeReactor runs one call in an idle instance of the action version,
-// or in a new one, and returns the instance to the pool only when the
-// call succeeded, carried no secret value, read none with secret_get and
-// the instance has calls left. Any other instance is closed, and a call's
-// deadline closes it while it runs.
+// or in a new one. The instance goes back to the pool only when the call
+// succeeded, carried no secret value, read none with secret_get, and the
+// instance has calls left. Any other instance is closed. A call's
+// deadline closes the instance while it runs.
 func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule,
 	action *actions.Action, call runtime.ActionCall, request []byte,
 	secrets map[string]string, limits callLimits, outSchema *actions.Schema,

@@ -14,7 +14,7 @@ import (
 
 // secretsFor reads the granted secrets, keyed by the names the manifest
 // declares. grants maps a declared name to a stored secret name. A
-// declared secret without a grant is left out, so the module sees it as
+// declared secret without a grant is left out, so the module finds it
 // absent. A grant of a name that the manifest does not declare, or of a
 // stored secret that cannot be read, fails the call with
 // CodeSecretUnavailable.

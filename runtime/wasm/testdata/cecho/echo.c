@@ -1,5 +1,5 @@
 // echo is the smallest ABI v1 command module: it reads the request from
-// stdin and answers {"output":{"bytes":N}}, N being the request's length.
+// stdin and writes {"output":{"bytes":N}}, N being the request's length.
 // It measures what a call costs without a language runtime to start.
 //
 // Build (Debian packages clang, lld, wasi-libc):
