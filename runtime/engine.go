@@ -130,7 +130,7 @@ type StartRequest struct {
 	Inputs      json.RawMessage    // manual run inputs or nil
 }
 
-// Start stores a new run in the queued state, runs it in the background
+// Start stores a new run in the running state, runs it in the background
 // and returns at once. The returned Run is a copy of the stored document.
 // Start returns ErrShuttingDown once Shutdown has begun.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
@@ -148,16 +148,20 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
 	if err := e.takeNewRun(ctx, id); err != nil {
 		return nil, err
 	}
+	// The run starts at once, so it is stored running: a queued state
+	// would cost a second write and last no time.
+	now := time.Now().UTC()
 	run := &Run{
 		ID:              id,
 		PlaybookID:      req.Playbook.ID,
 		PlaybookVersion: req.Playbook.Version,
-		Status:          RunQueued,
+		Status:          RunRunning,
 		TriggerNode:     req.TriggerNode,
 		Trigger:         req.Trigger,
 		TriggerRaw:      req.TriggerRaw,
 		Inputs:          req.Inputs,
-		CreatedAt:       time.Now().UTC(),
+		CreatedAt:       now,
+		StartedAt:       &now,
 	}
 	if err := e.store.InsertRun(ctx, run); err != nil {
 		e.leases.drop(id)
@@ -166,6 +170,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
 
 	copied := *run
 	rs := newRunState(e, run, req.Playbook, 0)
+	rs.fresh = true
 	if err := e.launch(rs, nil); err != nil {
 		return nil, err
 	}
@@ -231,6 +236,18 @@ func (e *Engine) launch(rs *runState, steps []Step) error {
 		rs.execute(steps)
 	}()
 	return nil
+}
+
+// newJournal returns the journal of the run runID, whose writes stop
+// once the engine loses the run's lease.
+func (e *Engine) newJournal(runID string, lastSeq int64) *journal {
+	fence := func() error {
+		if !e.leases.owns(runID) {
+			return fmt.Errorf("run %q: %w", runID, errLeaseLost)
+		}
+		return nil
+	}
+	return newJournal(runID, e.cfg.Store, fence, lastSeq)
 }
 
 func (e *Engine) forget(rs *runState) {
@@ -307,9 +324,9 @@ func (e *Engine) cancelStored(ctx context.Context, run *Run) error {
 		return fmt.Errorf("run %q: update: %w", run.ID, err)
 	}
 
-	events := newEventLog(run.ID, e.store, lastSeq)
+	events := e.newJournal(run.ID, lastSeq)
 	data := map[string]any{"status": RunCanceled, "error": run.Error}
-	if err := events.append(ctx, newEvent(EventRunFinished, "", "", data)); err != nil {
+	if err := events.append(newEvent(EventRunFinished, "", "", data)); err != nil {
 		return err
 	}
 	e.log.Info("run canceled", "run_id", run.ID, "active", false)

@@ -133,8 +133,8 @@ func startRun(t *testing.T, e *runtime.Engine, pb *designer.Playbook, trigger st
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	if run.Status != runtime.RunQueued {
-		t.Errorf("started run status = %q, want %q", run.Status, runtime.RunQueued)
+	if run.Status != runtime.RunRunning {
+		t.Errorf("started run status = %q, want %q", run.Status, runtime.RunRunning)
 	}
 	return waitRun(t, e, run.ID)
 }

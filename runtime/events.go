@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -12,29 +14,75 @@ import (
 // before it is dropped.
 const subscriberBuffer = 256
 
-// eventLog assigns the sequence numbers of one run's events, stores the
-// events and then sends them to subscribers.
-type eventLog struct {
+// maxJournalDocs is the number of queued steps and events after which
+// the journal makes the run wait for the store.
+const maxJournalDocs = 4096
+
+// maxSeqRetries is how often a journal renumbers events that collided
+// with events of a previous owner before it gives up.
+const maxSeqRetries = 5
+
+// journal writes one run's steps and events to the store in the order
+// they were queued, in the background, so that a step doing no I/O of its
+// own does not wait for the store. It numbers the events, sends them to
+// subscribers once they are stored, and keeps the first write error,
+// after which it drops what is queued. Callers that need their writes
+// stored before they go on call flush.
+type journal struct {
 	runID string
 	store Store
+	// insert writes new steps in one write, or is nil when the store
+	// cannot. A step that exists makes it fail with ErrConflict.
+	insert func(ctx context.Context, steps []Step) error
+	// fence fails when the engine lost the run's lease.
+	fence func() error
 
-	mu     sync.Mutex
-	seq    int64 // last stored seq
-	subs   map[chan Event]struct{}
-	closed bool
+	mu      sync.Mutex
+	changed *sync.Cond // broadcast when a batch ends
+	queue   []journalEntry
+	queued  int   // steps and events in queue and in the batch being written
+	seq     int64 // last seq given to an event
+	stored  int64 // last seq stored
+	writing bool
+	err     error // the first write that failed
+	subs    map[chan Event]struct{}
+	closed  bool
 }
 
-func newEventLog(runID string, store Store, lastSeq int64) *eventLog {
-	return &eventLog{
-		runID: runID,
-		store: store,
-		seq:   lastSeq,
-		subs:  make(map[chan Event]struct{}),
+// journalEntry is one write: new steps to insert, or one step to save
+// by ID that may be stored already, then events.
+type journalEntry struct {
+	steps  []Step
+	saved  *Step
+	events []Event
+}
+
+func (en journalEntry) docs() int {
+	n := len(en.steps) + len(en.events)
+	if en.saved != nil {
+		n++
 	}
+	return n
+}
+
+func newJournal(runID string, store Store, fence func() error, lastSeq int64) *journal {
+	j := &journal{
+		runID:  runID,
+		store:  store,
+		fence:  fence,
+		seq:    lastSeq,
+		stored: lastSeq,
+		subs:   make(map[chan Event]struct{}),
+	}
+	if inserter, ok := store.(StepInserter); ok {
+		j.insert = inserter.InsertSteps
+	}
+	j.changed = sync.NewCond(&j.mu)
+	return j
 }
 
 // newEvent returns an event of type typ for nodeID with data marshaled to
-// JSON. The seq and time are set by append.
+// JSON. The journal sets the seq and time.
 func newEvent(typ, nodeID, stepID string, data any) Event {
 	ev := Event{Type: typ, NodeID: nodeID, StepID: stepID}
 	if data != nil {
@@ -45,63 +93,302 @@ func newEvent(typ, nodeID, stepID string, data any) Event {
 	return ev
 }
 
-// append numbers events after the last stored one, stores them in one
-// write and then sends them to subscribers. When the write fails, the
-// numbers are released so the sequence keeps no gap.
-func (l *eventLog) append(ctx context.Context, events ...Event) error {
-	if len(events) == 0 {
+// add queues new steps and then events, and returns at once unless the
+// queue is full. It returns the error of an earlier write that failed,
+// and then queues nothing.
+func (j *journal) add(steps []Step, events ...Event) error {
+	return j.enqueue(journalEntry{steps: steps, events: events})
+}
+
+// save queues a step that may be stored already, to be saved by ID, and
+// then events.
+func (j *journal) save(step Step, events ...Event) error {
+	return j.enqueue(journalEntry{saved: &step, events: events})
+}
+
+// append queues events and waits until they and everything queued before
+// them are stored.
+func (j *journal) append(events ...Event) error {
+	if err := j.add(nil, events...); err != nil {
+		return err
+	}
+	return j.flush()
+}
+
+func (j *journal) enqueue(en journalEntry) error {
+	if en.docs() == 0 {
 		return nil
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.err == nil && j.queued >= maxJournalDocs {
+		j.changed.Wait()
+	}
+	if j.err != nil {
+		return j.err
+	}
 	now := time.Now().UTC()
-	for i := range events {
-		events[i].RunID = l.runID
-		events[i].Seq = l.seq + int64(i) + 1
-		events[i].Time = now
+	for i := range en.events {
+		j.seq++
+		en.events[i].RunID = j.runID
+		en.events[i].Seq = j.seq
+		en.events[i].Time = now
 	}
-	if err := l.store.AppendEvents(ctx, events); err != nil {
-		return fmt.Errorf("run %q: append events %d to %d: %w",
-			l.runID, l.seq+1, l.seq+int64(len(events)), err)
-	}
-	l.seq += int64(len(events))
-
-	for ch := range l.subs {
-		l.send(ch, events)
+	j.queue = append(j.queue, en)
+	j.queued += en.docs()
+	if !j.writing {
+		j.writing = true
+		go j.write()
 	}
 	return nil
 }
 
+// clearErr forgets the write error, so that the run can still store how
+// it ended.
+func (j *journal) clearErr() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.err = nil
+}
+
+// flush waits until everything queued is stored, and returns the first
+// write error.
+func (j *journal) flush() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.err == nil && j.writing {
+		j.changed.Wait()
+	}
+	return j.err
+}
+
+// write stores the queued entries, batch after batch, until none is
+// left or a write failed.
+func (j *journal) write() {
+	for {
+		j.mu.Lock()
+		batch := j.queue
+		j.queue = nil
+		if len(batch) == 0 {
+			j.writing = false
+			j.changed.Broadcast()
+			j.mu.Unlock()
+			return
+		}
+		j.mu.Unlock()
+
+		err := j.writeBatch(batch)
+
+		j.mu.Lock()
+		for _, en := range batch {
+			j.queued -= en.docs()
+		}
+		if err != nil {
+			j.fail(err)
+			j.mu.Unlock()
+			return
+		}
+		j.changed.Broadcast()
+		j.mu.Unlock()
+	}
+}
+
+// fail keeps err, drops the queue and gives the seq of the first event
+// not stored to the next event queued, so the sequence keeps no gap.
+// The caller holds j.mu.
+func (j *journal) fail(err error) {
+	if j.err == nil {
+		j.err = err
+	}
+	for _, en := range j.queue {
+		j.queued -= en.docs()
+	}
+	j.queue = nil
+	j.seq = j.stored
+	j.writing = false
+	j.changed.Broadcast()
+}
+
+// writeBatch stores entries in order: the new steps and events of
+// consecutive entries in two writes, and a step saved by ID on its own.
+func (j *journal) writeBatch(batch []journalEntry) error {
+	var steps []Step
+	var events []Event
+	for _, en := range batch {
+		if en.saved != nil {
+			if err := j.writeSegment(steps, events); err != nil {
+				return err
+			}
+			steps, events = nil, nil
+			if err := j.saveStep(en.saved); err != nil {
+				return err
+			}
+		}
+		steps = append(steps, en.steps...)
+		events = append(events, en.events...)
+	}
+	return j.writeSegment(steps, events)
+}
+
+func (j *journal) saveStep(step *Step) error {
+	if err := j.fence(); err != nil {
+		return err
+	}
+	if err := j.store.SaveStep(context.Background(), step); err != nil {
+		return fmt.Errorf("save step %q: %w", step.ID, err)
+	}
+	return nil
+}
+
+// writeSegment inserts steps, then appends events.
+func (j *journal) writeSegment(steps []Step, events []Event) error {
+	if len(steps) > 0 {
+		if err := j.insertSteps(steps); err != nil {
+			return err
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return j.appendEvents(events)
+}
+
+// insertSteps inserts new steps in one write, and saves them one by one
+// by ID when one of them exists.
+func (j *journal) insertSteps(steps []Step) error {
+	if err := j.fence(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	err := ErrConflict
+	if j.insert != nil {
+		err = j.insert(ctx, steps)
+	}
+	if !errors.Is(err, ErrConflict) {
+		if err != nil {
+			return fmt.Errorf("insert %d steps: %w", len(steps), err)
+		}
+		return nil
+	}
+	for i := range steps {
+		if err := j.saveStep(&steps[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendEvents stores events and sends them to subscribers. An event
+// whose seq a previous owner of the run used after this journal read the
+// last seq collides with it: the journal then reads the stored events
+// again and numbers the events not stored after the last one.
+func (j *journal) appendEvents(events []Event) error {
+	ctx := context.Background()
+	for try := 1; ; try++ {
+		if err := j.fence(); err != nil {
+			return err
+		}
+		err := j.store.AppendEvents(ctx, events)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrConflict) || try == maxSeqRetries {
+			return fmt.Errorf("run %q: append events %d to %d: %w",
+				j.runID, events[0].Seq, events[len(events)-1].Seq, err)
+		}
+		if events, err = j.renumber(ctx, events); err != nil {
+			return err
+		}
+		if len(events) == 0 {
+			break
+		}
+	}
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.stored = max(j.stored, events[len(events)-1].Seq)
+	for ch := range j.subs {
+		j.send(ch, events)
+	}
+	return nil
+}
+
+// renumber returns the events that are not stored, numbered after the
+// last stored event, and moves the seq of every event queued after them
+// by the same amount. Stored events are a prefix of events, because the
+// store writes them in order.
+func (j *journal) renumber(ctx context.Context, events []Event) ([]Event, error) {
+	stored, err := j.store.ListEvents(ctx, j.runID, events[0].Seq-1, 0)
+	if err != nil {
+		return nil, fmt.Errorf("run %q: read events after a seq collision: %w", j.runID, err)
+	}
+	k := 0
+	for k < len(events) && k < len(stored) && sameEvent(stored[k], events[k]) {
+		k++
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if k > 0 {
+		j.stored = max(j.stored, events[k-1].Seq)
+		for ch := range j.subs {
+			j.send(ch, events[:k])
+		}
+	}
+	rest := events[k:]
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	last := stored[len(stored)-1].Seq
+	shift := last + 1 - rest[0].Seq
+	for i := range rest {
+		rest[i].Seq += shift
+	}
+	for _, en := range j.queue {
+		for i := range en.events {
+			en.events[i].Seq += shift
+		}
+	}
+	j.seq += shift
+	return rest, nil
+}
+
+// sameEvent reports whether a, read from the store, is the event b that
+// this journal wrote. A store may keep times to the millisecond only.
+func sameEvent(a, b Event) bool {
+	return a.Seq == b.Seq && a.Type == b.Type && a.StepID == b.StepID &&
+		(a.Time.Equal(b.Time) || a.Time.Equal(b.Time.Truncate(time.Millisecond))) &&
+		bytes.Equal(a.Data, b.Data)
+}
+
 // send delivers events to ch without blocking. A subscriber whose buffer
 // is full is dropped: its channel is closed and it resumes from the store.
-func (l *eventLog) send(ch chan Event, events []Event) {
+func (j *journal) send(ch chan Event, events []Event) {
 	for _, ev := range events {
 		select {
 		case ch <- ev:
 		default:
-			delete(l.subs, ch)
+			delete(j.subs, ch)
 			close(ch)
 			return
 		}
 	}
 }
 
-func (l *eventLog) subscribe() (<-chan Event, func()) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (j *journal) subscribe() (<-chan Event, func()) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 
 	ch := make(chan Event, subscriberBuffer)
-	if l.closed {
+	if j.closed {
 		close(ch)
 		return ch, func() {}
 	}
-	l.subs[ch] = struct{}{}
+	j.subs[ch] = struct{}{}
 	cancel := func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if _, ok := l.subs[ch]; ok {
-			delete(l.subs, ch)
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		if _, ok := j.subs[ch]; ok {
+			delete(j.subs, ch)
 			close(ch)
 		}
 	}
@@ -110,12 +397,12 @@ func (l *eventLog) subscribe() (<-chan Event, func()) {
 
 // close closes every subscriber channel. Later subscribers get a closed
 // channel.
-func (l *eventLog) close() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.closed = true
-	for ch := range l.subs {
-		delete(l.subs, ch)
+func (j *journal) close() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.closed = true
+	for ch := range j.subs {
+		delete(j.subs, ch)
 		close(ch)
 	}
 }

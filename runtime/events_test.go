@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/updraftsoar/updraft/designer"
 	"github.com/updraftsoar/updraft/runtime"
@@ -191,5 +192,44 @@ func TestEngine_SubscribeInactiveRun(t *testing.T) {
 
 	if _, ok := <-events; ok {
 		t.Errorf("received an event for an inactive run, want a closed channel")
+	}
+}
+
+// TestEngine_EventOfPreviousOwnerTakesSeq stores an event at the seq the
+// run's owner uses next, as a late write of a previous owner would, while
+// the run waits on an approval. The owner numbers its next events after
+// the foreign one, and the run succeeds with a gap-free log.
+func TestEngine_EventOfPreviousOwnerTakesSeq(t *testing.T) {
+	e := leasedEngine(t, "a", testStore)
+	pb := approvalPlaybook(t, designer.ApprovalSettings{})
+	run, a := waitApproval(t, e, pb)
+
+	stored, err := testStore.ListEvents(t.Context(), run.ID, 0, 0)
+	if err != nil {
+		t.Fatalf("list events: %v", err)
+	}
+	last := stored[len(stored)-1].Seq
+	foreign := runtime.Event{RunID: run.ID, Seq: last + 1, Time: time.Now().UTC(),
+		Type: runtime.EventStepLog, NodeID: "approve", StepID: run.ID + "/approve",
+		Data: json.RawMessage(`{"line":"written late by a previous owner"}`)}
+	if err := testStore.AppendEvents(t.Context(), []runtime.Event{foreign}); err != nil {
+		t.Fatalf("append the previous owner's event: %v", err)
+	}
+
+	if err := e.Answer(t.Context(), a.ID, "isolate", "", "jdoe"); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	r := waitRun(t, e, run.ID)
+
+	r.wantStatuses(t, runtime.RunSucceeded, map[string]runtime.StepStatus{
+		"approve": succeeded, "isolate": succeeded})
+	wantGapFree(t, r.events)
+	got := r.events[last]
+	if got.Type != foreign.Type || string(got.Data) != string(foreign.Data) {
+		t.Errorf("event %d = %s %s, want the previous owner's %s", last+1, got.Type, got.Data,
+			foreign.Type)
+	}
+	if end := r.events[len(r.events)-1]; end.Type != runtime.EventRunFinished {
+		t.Errorf("last event = %s, want %s", end.Type, runtime.EventRunFinished)
 	}
 }

@@ -26,7 +26,7 @@ type runState struct {
 	run    *Run
 	pb     *designer.Playbook
 	g      *graph
-	events *eventLog
+	events *journal
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -44,7 +44,9 @@ type runState struct {
 	halted atomic.Bool
 	// finishes counts the step finishes recorded, see stepResult.order.
 	finishes atomic.Int64
-	body     *bodyWriter
+	// fresh is set on a run that Start inserted already running, so
+	// begin stores only its run.started event.
+	fresh bool
 
 	trigger  any                           // run.Trigger decoded
 	inputs   any                           // run.Inputs decoded
@@ -71,7 +73,7 @@ func newRunState(e *Engine, run *Run, pb *designer.Playbook, lastSeq int64) *run
 		run:      run,
 		pb:       pb,
 		g:        g,
-		events:   newEventLog(run.ID, e.store, lastSeq),
+		events:   e.newJournal(run.ID, lastSeq),
 		log:      e.log.With("run_id", run.ID),
 		done:     make(chan struct{}),
 		slots:    make(chan struct{}, e.cfg.MaxParallel),
@@ -79,7 +81,6 @@ func newRunState(e *Engine, run *Run, pb *designer.Playbook, lastSeq int64) *run
 		envSteps: make(map[string]designer.StepState),
 		results:  make(chan stepResult, e.cfg.MaxParallel),
 	}
-	rs.body = newBodyWriter(rs)
 	rs.ctx, rs.cancel = context.WithCancelCause(e.hard)
 	return rs
 }
@@ -115,7 +116,8 @@ func (rs *runState) execute(stored []Step) {
 	rs.finish()
 }
 
-// begin decodes the run payloads and marks the run running.
+// begin decodes the run payloads, marks the run running and queues its
+// run.started event.
 func (rs *runState) begin() error {
 	if err := decodePayload(rs.run.Trigger, &rs.trigger); err != nil {
 		return fmt.Errorf("trigger: %w", err)
@@ -128,18 +130,20 @@ func (rs *runState) begin() error {
 			rs.run.TriggerNode, rs.pb.ID, rs.pb.Version)
 	}
 
-	if rs.run.Status == RunRunning || rs.run.Status == RunWaiting {
+	switch {
+	case rs.run.Status == RunQueued:
+		rs.run.Status = RunRunning
+		if err := rs.e.store.UpdateRun(rs.storeCtx(), rs.run); err != nil {
+			return fmt.Errorf("update run: %w", err)
+		}
+	case !rs.fresh:
 		rs.log.Info("run resumed", "playbook_id", rs.run.PlaybookID)
 		return nil
-	}
-	rs.run.Status = RunRunning
-	if err := rs.e.store.UpdateRun(rs.storeCtx(), rs.run); err != nil {
-		return fmt.Errorf("update run: %w", err)
 	}
 	rs.log.Info("run started", "playbook_id", rs.run.PlaybookID,
 		"playbook_version", rs.run.PlaybookVersion, "trigger_node", rs.run.TriggerNode)
 	events := []Event{newEvent(EventRunStarted, "", "", map[string]any{"status": RunRunning})}
-	return rs.events.append(rs.storeCtx(), append(events, reusedEvents(rs.reused)...)...)
+	return rs.events.add(nil, append(events, reusedEvents(rs.reused)...)...)
 }
 
 func decodePayload(raw json.RawMessage, dst *any) error {
@@ -226,8 +230,7 @@ func (rs *runState) startStep(nodeID string, attempt int) {
 	env := rs.env()
 	sources := rs.front.sources[nodeID]
 	go func() {
-		rs.results <- rs.runStepAt(rs.ctx, stepID(rs.run.ID, nodeID), node, env, sources, attempt,
-			false)
+		rs.results <- rs.runStepAt(rs.ctx, stepID(rs.run.ID, nodeID), node, env, sources, attempt)
 	}()
 }
 
@@ -242,7 +245,7 @@ func (rs *runState) skip(nodeID string) {
 	rs.complete(step)
 }
 
-// saveSkipped stores a skipped step with the given id and its
+// saveSkipped queues a skipped step with the given id and its
 // step.finished event.
 func (rs *runState) saveSkipped(id, nodeID string) (*Step, error) {
 	now := time.Now().UTC()
@@ -253,10 +256,7 @@ func (rs *runState) saveSkipped(id, nodeID string) (*Step, error) {
 		Status:  StepSkipped,
 		EndedAt: &now,
 	}
-	if err := rs.saveStep(rs.storeCtx(), step); err != nil {
-		return nil, err
-	}
-	err := rs.events.append(rs.storeCtx(), newEvent(EventStepFinished, nodeID, step.ID,
+	err := rs.events.add([]Step{*step}, newEvent(EventStepFinished, nodeID, step.ID,
 		map[string]any{"status": StepSkipped}))
 	if err != nil {
 		return nil, err
@@ -341,12 +341,21 @@ func (rs *runState) haltWith(end runEnd) {
 	}
 }
 
-// finish stores the run's final state, unless Shutdown paused a run that
-// still has nodes to run.
+// finish waits for the run's queued writes and stores its final state,
+// unless Shutdown paused a run that still has nodes to run.
 func (rs *runState) finish() {
-	if errors.Is(context.Cause(rs.ctx), errLeaseLost) {
+	flushErr := rs.events.flush()
+	if errors.Is(context.Cause(rs.ctx), errLeaseLost) || errors.Is(flushErr, errLeaseLost) {
 		rs.log.Warn("run left to its new owner")
 		return
+	}
+	if flushErr != nil {
+		rs.log.Error("store write failed", "error", flushErr)
+		if rs.end == nil || rs.end.status == RunSucceeded {
+			rs.end = nil
+			rs.halt(RunFailed, fmt.Sprintf("store write failed: %v", flushErr))
+		}
+		rs.events.clearErr()
 	}
 	pending := rs.front.pending()
 	if rs.end == nil && len(pending) > 0 {
@@ -374,7 +383,7 @@ func (rs *runState) finish() {
 	if rs.run.Error != "" {
 		data["error"] = rs.run.Error
 	}
-	if err := rs.events.append(rs.storeCtx(), newEvent(EventRunFinished, "", "", data)); err != nil {
+	if err := rs.events.append(newEvent(EventRunFinished, "", "", data)); err != nil {
 		rs.log.Error("event append failed", "event", EventRunFinished, "error", err)
 	}
 	rs.log.Info("run finished", "status", rs.run.Status, "duration_ms", duration.Milliseconds(),

@@ -41,9 +41,9 @@ type LeaseStore interface {
 	RenewLeases(ctx context.Context, leases []Lease) error
 	// ListLeases returns every generation of the runs runIDs.
 	ListLeases(ctx context.Context, runIDs []string) ([]Lease, error)
-	// DeleteCoordination removes the leases, timers and cancel request of
-	// a run that ended.
-	DeleteCoordination(ctx context.Context, runID string) error
+	// DeleteCoordination removes the leases, timers and cancel requests
+	// of runs that ended.
+	DeleteCoordination(ctx context.Context, runIDs []string) error
 	// ListActiveRuns returns the ids of runs that have not ended.
 	ListActiveRuns(ctx context.Context) ([]string, error)
 	// DeleteActiveRun removes an id whose run ended or was never stored.
@@ -97,8 +97,9 @@ type leaser struct {
 	stop     chan struct{} // closed at the end of Shutdown
 	done     chan struct{} // closed when the loop returned
 
-	mu   sync.Mutex
-	held map[string]*heldLease // by run id
+	mu    sync.Mutex
+	held  map[string]*heldLease // by run id
+	ended []string              // runs that ended here, whose records the loop removes
 }
 
 func newLeaser(e *Engine, cfg Config) *leaser {
@@ -195,8 +196,9 @@ func (l *leaser) take(ctx context.Context, runID string, gen int64) (bool, error
 }
 
 // release gives up the lease of a run that stopped executing here. A run
-// that ended loses its coordination records. A paused run gets an expiry
-// in the past, so the next process takes it at once.
+// that ended loses its coordination records at the next poll, in one
+// write with the other runs that ended by then. A paused run gets an
+// expiry in the past, so the next process takes it at once.
 func (l *leaser) release(run *Run) {
 	if !l.enabled() {
 		return
@@ -204,22 +206,19 @@ func (l *leaser) release(run *Run) {
 	l.mu.Lock()
 	h, ok := l.held[run.ID]
 	delete(l.held, run.ID)
+	if ok && !h.lost && run.Status.Ended() {
+		l.ended = append(l.ended, run.ID)
+	}
 	l.mu.Unlock()
-	if !ok || h.lost {
+	if !ok || h.lost || run.Status.Ended() {
 		return
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), l.duration)
 	defer cancel()
-	var err error
-	if run.Status.Ended() {
-		err = l.store.DeleteCoordination(ctx, run.ID)
-	} else {
-		expired := Lease{RunID: run.ID, Generation: h.generation, Holder: l.holder,
-			ExpiresAt: time.Now().Add(-time.Millisecond).UTC()}
-		err = l.store.RenewLeases(ctx, []Lease{expired})
-	}
-	if err != nil {
+	expired := Lease{RunID: run.ID, Generation: h.generation, Holder: l.holder,
+		ExpiresAt: time.Now().Add(-time.Millisecond).UTC()}
+	if err := l.store.RenewLeases(ctx, []Lease{expired}); err != nil {
 		l.log.Warn("lease release failed", "run_id", run.ID, "generation", h.generation,
 			"error", err)
 	}
@@ -243,13 +242,34 @@ func (l *leaser) startLoop() {
 	})
 }
 
-// shutdown stops the loop and waits for it. No loop starts afterwards.
+// removeEnded removes the coordination records of the runs that ended
+// here since the last call.
+func (l *leaser) removeEnded(ctx context.Context) {
+	l.mu.Lock()
+	ids := l.ended
+	l.ended = nil
+	l.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := l.store.DeleteCoordination(ctx, ids); err != nil {
+		l.log.Warn("run coordination not removed", "runs", len(ids), "error", err)
+	}
+}
+
+// shutdown stops the loop, waits for it and removes the records of the
+// runs that ended since its last poll. No loop starts afterwards.
 func (l *leaser) shutdown() {
 	liveHolders.Delete(l.holder)
 	l.start.Do(func() {})
 	l.stopOnce.Do(func() { close(l.stop) })
 	if l.running {
 		<-l.done
+	}
+	if l.enabled() {
+		ctx, cancel := context.WithTimeout(context.Background(), l.duration)
+		defer cancel()
+		l.removeEnded(ctx)
 	}
 }
 
@@ -278,6 +298,7 @@ func (l *leaser) loop() {
 		case <-poll.C:
 			l.e.waits.poll(ctx)
 			l.pollCancels(ctx)
+			l.removeEnded(ctx)
 		}
 	}
 }
@@ -448,7 +469,7 @@ func (l *leaser) cleanup(ctx context.Context, runID string) {
 	if err := l.store.DeleteActiveRun(ctx, runID); err != nil {
 		l.log.Warn("active run entry not removed", "run_id", runID, "error", err)
 	}
-	if err := l.store.DeleteCoordination(ctx, runID); err != nil {
+	if err := l.store.DeleteCoordination(ctx, []string{runID}); err != nil {
 		l.log.Warn("run coordination not removed", "run_id", runID, "error", err)
 	}
 }

@@ -10,11 +10,9 @@ import (
 //
 // NOTE: the check uses the local clock before the write is sent, so a
 // write delayed past the lease expiry can still land. Lease durations
-// much longer than a store round trip keep that window small.
-//
-// TODO: an event of the previous owner that lands after the new owner read
-// the last seq makes the new owner's next insert a duplicate key, which
-// fails the run. The owner should re-read the last seq and continue.
+// much longer than a store round trip keep that window small. An event of
+// the previous owner that lands that way takes a seq the new owner was
+// about to use, and the new owner's journal numbers its events after it.
 type fencedStore struct {
 	Store
 	leases *leaser

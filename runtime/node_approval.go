@@ -248,7 +248,7 @@ func (rs *runState) awaitAnswer(ctx context.Context, call *nodeCall,
 	if a.Deadline != nil {
 		data["deadline"] = a.Deadline.Format(time.RFC3339)
 	}
-	if err := rs.events.append(rs.storeCtx(),
+	if err := rs.events.append(
 		newEvent(EventStepWaiting, call.node.ID, call.step.ID, data)); err != nil {
 		rs.log.Warn("event append failed", "event", EventStepWaiting, "error", err)
 	}

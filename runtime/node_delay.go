@@ -32,7 +32,7 @@ func runDelay(ctx context.Context, call *nodeCall) nodeResult {
 		rs.e.waits.enter(rs)
 		defer rs.e.waits.leave(rs)
 		ev := newEvent(EventStepWaiting, call.node.ID, call.step.ID, map[string]any{"until": until})
-		if err := rs.events.append(rs.storeCtx(), ev); err != nil {
+		if err := rs.events.append(ev); err != nil {
 			rs.log.Warn("event append failed", "event", EventStepWaiting, "error", err)
 		}
 		serr := rs.sleepUntil(ctx, due)

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/updraftsoar/updraft/designer"
 )
@@ -118,7 +117,7 @@ func (lr *loopRun) run() nodeResult {
 		})
 	}
 	wg.Wait()
-	if err := lr.rs.body.drain(); err != nil && lr.failure == nil {
+	if err := lr.rs.events.flush(); err != nil && lr.failure == nil {
 		lr.failure = &StepError{Code: CodeStoreFailed, Message: err.Error()}
 	}
 
@@ -280,18 +279,17 @@ func (it *iteration) start(nodeID string) {
 	sources := it.front.sources[nodeID]
 	id := it.prefix + "/" + nodeID
 	go func() {
-		it.results <- rs.runStepAt(it.lr.ctx, id, node, env, sources, 1, true)
+		it.results <- rs.runStepAt(it.lr.ctx, id, node, env, sources, 1)
 	}()
 }
 
-// skip records a body node that does not run, through the batch writer.
+// skip records a body node that does not run.
 func (it *iteration) skip(nodeID string) {
-	rs := it.lr.rs
-	now := time.Now().UTC()
-	step := &Step{ID: it.prefix + "/" + nodeID, RunID: rs.run.ID, NodeID: nodeID,
-		Status: StepSkipped, EndedAt: &now}
-	rs.body.add(step, []Event{newEvent(EventStepFinished, nodeID, step.ID,
-		map[string]any{"status": StepSkipped})})
+	step, err := it.lr.rs.saveSkipped(it.prefix+"/"+nodeID, nodeID)
+	if err != nil {
+		it.fail(nodeID, &StepError{Code: CodeStoreFailed, Message: err.Error()})
+		return
+	}
 	it.complete(step, 0)
 }
 
@@ -373,107 +371,4 @@ func (it *iteration) env() *designer.Env {
 		Index:   it.index,
 		InLoop:  true,
 	}
-}
-
-// bodyWriter writes the attempts of instant loop body steps in batches:
-// one InsertSteps and one AppendEvents per batch, while the iterations go
-// on. A loop step drains it before it ends, and fails when a write
-// failed. Body steps still unwritten when the process stops are lost,
-// which Resume tolerates because a loop that did not end runs all its
-// iterations again.
-type bodyWriter struct {
-	rs *runState
-
-	mu       sync.Mutex
-	idle     *sync.Cond // signaled when a flush ends with nothing pending
-	steps    []Step
-	events   []Event
-	flushing bool
-	err      error // the first write that failed
-}
-
-func newBodyWriter(rs *runState) *bodyWriter {
-	w := &bodyWriter{rs: rs}
-	w.idle = sync.NewCond(&w.mu)
-	return w
-}
-
-// add queues an attempt and its events, and returns its finish order.
-func (w *bodyWriter) add(step *Step, events []Event) int64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.steps = append(w.steps, *step)
-	w.events = append(w.events, events...)
-	order := w.rs.finishes.Add(1)
-	if !w.flushing {
-		w.flushing = true
-		go w.flush()
-	}
-	return order
-}
-
-// flush writes the queued batches until none is left.
-func (w *bodyWriter) flush() {
-	for {
-		w.mu.Lock()
-		steps, events := w.steps, w.events
-		w.steps, w.events = nil, nil
-		if len(steps) == 0 {
-			w.flushing = false
-			w.idle.Broadcast()
-			w.mu.Unlock()
-			return
-		}
-		w.mu.Unlock()
-
-		err := w.write(steps, events)
-		if err != nil {
-			w.rs.log.Error("loop body steps write failed", "steps", len(steps), "error", err)
-			w.mu.Lock()
-			if w.err == nil {
-				w.err = err
-			}
-			w.mu.Unlock()
-		}
-	}
-}
-
-// write stores one batch: the steps with InsertSteps when the store has
-// it, else or on a conflict with SaveStep, then the events.
-func (w *bodyWriter) write(steps []Step, events []Event) error {
-	rs := w.rs
-	ctx := rs.storeCtx()
-	if fenced, ok := rs.e.store.(fencedStore); ok {
-		if err := fenced.check(rs.run.ID); err != nil {
-			return err
-		}
-	}
-	inserter, ok := rs.e.cfg.Store.(StepInserter)
-	err := ErrConflict
-	if ok {
-		err = inserter.InsertSteps(ctx, steps)
-	}
-	if errors.Is(err, ErrConflict) {
-		err = nil
-		for i := range steps {
-			if err = rs.e.store.SaveStep(ctx, &steps[i]); err != nil {
-				break
-			}
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("save %d loop body steps: %w", len(steps), err)
-	}
-	return rs.events.append(ctx, events...)
-}
-
-// drain waits until every queued attempt is written and returns the
-// first write error.
-func (w *bodyWriter) drain() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for w.flushing {
-		w.idle.Wait()
-	}
-	return w.err
 }

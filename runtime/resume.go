@@ -205,7 +205,7 @@ func (rs *runState) settleInterrupted(node *designer.Node, step *Step) {
 	res := nodeResult{err: &StepError{Code: CodeInterrupted,
 		Message: "the engine stopped while the step was running"}}
 	rs.settle(node, step, &res)
-	if err := rs.saveFinished(step, &logBuffer{}, 0, false); err != nil {
+	if err := rs.saveFinished(step, &logBuffer{}, 0, false, false); err != nil {
 		rs.storeFailed(node.ID, err)
 		return
 	}

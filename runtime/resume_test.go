@@ -51,9 +51,14 @@ func deadRun(t *testing.T, pb *designer.Playbook, enrich runtime.StepStatus) *ru
 
 	events := []runtime.Event{
 		{RunID: run.ID, Seq: 1, Time: now, Type: runtime.EventRunStarted},
-		{RunID: run.ID, Seq: 2, Time: now, Type: runtime.EventStepStarted, NodeID: "start"},
-		{RunID: run.ID, Seq: 3, Time: now, Type: runtime.EventStepFinished, NodeID: "start"},
-		{RunID: run.ID, Seq: 4, Time: now, Type: runtime.EventStepStarted, NodeID: "enrich"},
+		{RunID: run.ID, Seq: 2, Time: now, Type: runtime.EventStepStarted, NodeID: "start",
+			StepID: steps[0].ID},
+		{RunID: run.ID, Seq: 3, Time: now, Type: runtime.EventStepFinished, NodeID: "start",
+			StepID: steps[0].ID},
+	}
+	if enrich == runtime.StepRunning {
+		events = append(events, runtime.Event{RunID: run.ID, Seq: 4, Time: now,
+			Type: runtime.EventStepStarted, NodeID: "enrich", StepID: steps[1].ID})
 	}
 	if err := testStore.AppendEvents(ctx, events); err != nil {
 		t.Fatalf("append events: %v", err)

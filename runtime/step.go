@@ -66,15 +66,14 @@ var waitingNodes = map[string]bool{
 // runStep executes a top-level node as a step, with retries, and stores
 // each attempt.
 func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int) stepResult {
-	return rs.runStepAt(rs.ctx, stepID(rs.run.ID, node.ID), node, env, nil, attempt, false)
+	return rs.runStepAt(rs.ctx, stepID(rs.run.ID, node.ID), node, env, nil, attempt)
 }
 
 // runStepAt executes node as the step id under ctx, with retries, and
 // stores each attempt. sources are the nodes whose edges into node were
-// taken. inBody marks a step of a loop body, whose instant attempts are
-// written in batches by rs.body.
+// taken.
 func (rs *runState) runStepAt(ctx context.Context, id string, node *designer.Node,
-	env *designer.Env, sources []string, attempt int, inBody bool) stepResult {
+	env *designer.Env, sources []string, attempt int) stepResult {
 	if !rs.acquireSlot(ctx, node) {
 		return stepResult{nodeID: node.ID, abandoned: true}
 	}
@@ -101,14 +100,10 @@ func (rs *runState) runStepAt(ctx context.Context, id string, node *designer.Nod
 		if retry {
 			step.Port = ""
 		}
-		var order int64
-		if instant && inBody && !retry {
-			order = rs.body.add(step, attemptEvents(step, logs, delay, retry, instant))
-		} else if _, err := rs.saveAttempt(step, logs, delay, retry, instant); err != nil {
+		if err := rs.saveFinished(step, logs, delay, retry, instant); err != nil {
 			return stepResult{nodeID: node.ID, storeErr: err}
-		} else {
-			order = rs.finishes.Add(1)
 		}
+		order := rs.finishes.Add(1)
 		if !retry {
 			rs.logFailure(step)
 			return stepResult{nodeID: node.ID, step: step, end: res.end, order: order}
@@ -118,13 +113,23 @@ func (rs *runState) runStepAt(ctx context.Context, id string, node *designer.Nod
 			"retry_in_ms", delay.Milliseconds(), "error", step.Error.Message)
 		step = &Step{ID: step.ID, RunID: step.RunID, NodeID: step.NodeID,
 			Status: StepPending, Attempt: step.Attempt + 1}
-		if err := rs.e.store.SaveStep(rs.storeCtx(), step); err != nil {
-			return stepResult{nodeID: node.ID, storeErr: fmt.Errorf("save step %q: %w", step.ID, err)}
+		if err := rs.savePending(step); err != nil {
+			return stepResult{nodeID: node.ID, storeErr: err}
 		}
 		if !rs.sleep(delay) {
 			return rs.stoppedWhilePending(node, step)
 		}
 	}
+}
+
+// savePending stores the pending step of the next attempt, which
+// replaces the failed attempt already queued, and waits for it, so that
+// Resume finds the retry.
+func (rs *runState) savePending(step *Step) error {
+	if err := rs.events.save(*step); err != nil {
+		return err
+	}
+	return rs.events.flush()
 }
 
 // logFailure logs a failed step with the port it leaves through, which is
@@ -153,7 +158,7 @@ func (rs *runState) stoppedWhilePending(node *designer.Node, step *Step) stepRes
 		res.err = &StepError{Code: CodeCanceled, Message: context.Cause(rs.ctx).Error()}
 	}
 	rs.settle(node, step, &res)
-	if err := rs.saveFinished(step, &logBuffer{}, 0, false); err != nil {
+	if err := rs.saveFinished(step, &logBuffer{}, 0, false, false); err != nil {
 		return stepResult{nodeID: node.ID, storeErr: err}
 	}
 	return stepResult{nodeID: node.ID, step: step}
@@ -197,8 +202,8 @@ func (rs *runState) releaseSlot(node *designer.Node) {
 }
 
 // saveStarted marks the step running and stores its step.started event,
-// which is the one record of a running attempt: the step itself is
-// stored when it ends, with one insert. An instant step is stored only
+// which is the one record of a running attempt, before the step starts:
+// the step itself is stored when it ends. An instant step is queued only
 // when it ends, with both events.
 func (rs *runState) saveStarted(step *Step, instant bool) error {
 	now := time.Now().UTC()
@@ -207,52 +212,17 @@ func (rs *runState) saveStarted(step *Step, instant bool) error {
 	if instant {
 		return nil
 	}
-	return rs.events.append(rs.storeCtx(), newEvent(EventStepStarted, step.NodeID, step.ID,
+	return rs.events.append(newEvent(EventStepStarted, step.NodeID, step.ID,
 		map[string]any{"attempt": step.Attempt}))
 }
 
-// saveStep stores a step that ended. It inserts the step when the store
-// is a StepInserter, which costs less than SaveStep, and saves it with
-// SaveStep when the step is already stored, as a pending retry is.
-func (rs *runState) saveStep(ctx context.Context, step *Step) error {
-	inserter, ok := rs.e.cfg.Store.(StepInserter)
-	if !ok {
-		return rs.e.store.SaveStep(ctx, step)
-	}
-	if fenced, ok := rs.e.store.(fencedStore); ok {
-		if err := fenced.check(step.RunID); err != nil {
-			return err
-		}
-	}
-	err := inserter.InsertSteps(ctx, []Step{*step})
-	if errors.Is(err, ErrConflict) {
-		return rs.e.store.SaveStep(ctx, step)
-	}
-	return err
-}
-
-// saveFinished stores the step and then its log lines and step.finished
-// event in one write. A failed attempt that is retried carries
-// retry_in_ms in its event data.
-func (rs *runState) saveFinished(step *Step, logs *logBuffer, delay time.Duration, retry bool) error {
-	_, err := rs.saveAttempt(step, logs, delay, retry, false)
-	return err
-}
-
-// saveAttempt stores an attempt that ended like saveFinished, and returns
-// the seq of its step.finished event. For an instant step the
-// step.started event is written in the same write.
-func (rs *runState) saveAttempt(step *Step, logs *logBuffer, delay time.Duration, retry,
-	instant bool) (int64, error) {
-	if err := rs.saveStep(rs.storeCtx(), step); err != nil {
-		return 0, fmt.Errorf("save step %q: %w", step.ID, err)
-	}
-	events := attemptEvents(step, logs, delay, retry, instant)
-	if err := rs.events.append(rs.storeCtx(), events...); err != nil {
-		return 0, err
-	}
-	// append numbers the events in place.
-	return events[len(events)-1].Seq, nil
+// saveFinished queues an attempt that ended: the step, then its log lines
+// and step.finished event. A failed attempt that is retried carries
+// retry_in_ms in its event data. For an instant step the step.started
+// event comes first.
+func (rs *runState) saveFinished(step *Step, logs *logBuffer, delay time.Duration, retry,
+	instant bool) error {
+	return rs.events.add([]Step{*step}, attemptEvents(step, logs, delay, retry, instant)...)
 }
 
 // attemptEvents returns the events of an attempt that ended: its log

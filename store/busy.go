@@ -62,3 +62,29 @@ func insertBusy(ctx context.Context, coll *mongo.Collection, mine bson.D, doc an
 		return err
 	})
 }
+
+// ownedDoc is a document that knows the filter matching it and nothing a
+// concurrent writer could store: its _id, and for a lease its holder.
+type ownedDoc interface {
+	mine() bson.D
+}
+
+func (d runDoc) mine() bson.D     { return bson.D{{Key: "_id", Value: d.ID}} }
+func (d payloadDoc) mine() bson.D { return bson.D{{Key: "_id", Value: d.ID}} }
+func (d leaseDoc) mine() bson.D {
+	return bson.D{{Key: "_id", Value: d.ID}, {Key: "holder", Value: d.Holder}}
+}
+
+// insertAlone returns the function that inserts a request's owned
+// documents one at a time with insertBusy, for a groupWriter whose batch
+// failed as a whole.
+func insertAlone(coll *mongo.Collection) func(ctx context.Context, docs []any) error {
+	return func(ctx context.Context, docs []any) error {
+		for _, doc := range docs {
+			if err := insertBusy(ctx, coll, doc.(ownedDoc).mine(), doc); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

@@ -85,7 +85,7 @@ func (e *embeddedServer) socketPath(dir string) (string, error) {
 
 // run starts FerretDB with the SQLite backend in dir.
 func (e *embeddedServer) run(dir, sock string, log *slog.Logger) error {
-	sqliteURL := &url.URL{Scheme: "file", Path: dir + "/"}
+	sqliteURL := &url.URL{Scheme: "file", Path: dir + "/", RawQuery: "_pragma=synchronous(normal)"}
 	ferretLog := slog.New(minLevelHandler{log.Handler(), slog.LevelError})
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},

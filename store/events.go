@@ -13,98 +13,128 @@ import (
 	"github.com/updraftsoar/updraft/runtime"
 )
 
-// eventDoc is a run event in the events collection. Its _id is the run ID
-// and the zero-padded seq, so a second event with the same seq is a
-// duplicate key on any server.
-type eventDoc struct {
-	ID     string    `bson:"_id"`
-	RunID  string    `bson:"run_id"`
-	Seq    int64     `bson:"seq"`
-	Time   time.Time `bson:"time"`
-	Type   string    `bson:"type"`
-	NodeID string    `bson:"node_id,omitempty"`
-	StepID string    `bson:"step_id,omitempty"`
-	Data   []byte    `bson:"data,omitempty"`
+// eventPageDoc holds events of one run with consecutive seqs, from First
+// to Last, as one document of the event_pages collection. Embedded
+// FerretDB spends most of an insert on the document itself, whatever its
+// size, so a page of the events of one write costs about what a single
+// event would. Its _id is the run ID and the first seq, so a second page
+// that starts at the same seq is a duplicate key on any server.
+type eventPageDoc struct {
+	ID    string    `bson:"_id"`
+	RunID string    `bson:"run_id"`
+	First int64     `bson:"first"`
+	Last  int64     `bson:"last"`
+	Time  time.Time `bson:"time"` // of the last event
+	// Events is the JSON array of the page's events, which the store
+	// never queries field by field.
+	Events []byte `bson:"events"`
 }
 
-func eventID(runID string, seq int64) string {
-	return fmt.Sprintf("%s:%019d", runID, seq)
+// pageEvent is an event in a page, without the run ID that the page
+// holds.
+type pageEvent struct {
+	Seq    int64           `json:"seq"`
+	Time   time.Time       `json:"time"`
+	Type   string          `json:"type"`
+	NodeID string          `json:"node_id,omitempty"`
+	StepID string          `json:"step_id,omitempty"`
+	Data   json.RawMessage `json:"data,omitempty"`
 }
 
-func toEventDoc(e *runtime.Event) eventDoc {
-	return eventDoc{
-		ID:     eventID(e.RunID, e.Seq),
-		RunID:  e.RunID,
-		Seq:    e.Seq,
-		Time:   e.Time,
-		Type:   e.Type,
-		NodeID: e.NodeID,
-		StepID: e.StepID,
-		Data:   e.Data,
+func eventPageID(runID string, first int64) string {
+	return fmt.Sprintf("%s:%019d", runID, first)
+}
+
+// toEventPage returns the page of events, which belong to one run and
+// have consecutive seqs.
+func toEventPage(events []runtime.Event) (eventPageDoc, error) {
+	first := events[0]
+	list := make([]pageEvent, len(events))
+	for i, ev := range events {
+		if ev.RunID != first.RunID || ev.Seq != first.Seq+int64(i) {
+			return eventPageDoc{}, fmt.Errorf(
+				"event %d of the batch is run %q seq %d, want run %q seq %d",
+				i, ev.RunID, ev.Seq, first.RunID, first.Seq+int64(i))
+		}
+		// Times keep milliseconds, as BSON dates elsewhere in the store do.
+		list[i] = pageEvent{Seq: ev.Seq, Time: ev.Time.UTC().Truncate(time.Millisecond), Type: ev.Type,
+			NodeID: ev.NodeID, StepID: ev.StepID, Data: ev.Data}
 	}
-}
-
-func (d *eventDoc) event() runtime.Event {
-	return runtime.Event{
-		RunID:  d.RunID,
-		Seq:    d.Seq,
-		Time:   d.Time,
-		Type:   d.Type,
-		NodeID: d.NodeID,
-		StepID: d.StepID,
-		Data:   json.RawMessage(d.Data),
+	body, err := json.Marshal(list)
+	if err != nil {
+		return eventPageDoc{}, fmt.Errorf("encode events: %w", err)
 	}
+	last := events[len(events)-1]
+	return eventPageDoc{ID: eventPageID(first.RunID, first.Seq), RunID: first.RunID,
+		First: first.Seq, Last: last.Seq, Time: last.Time.UTC().Truncate(time.Millisecond),
+		Events: body}, nil
 }
 
-// AppendEvents stores events, whose Seq values the caller assigned, in one
-// ordered batch, which a group commit shares with other callers. An event
-// whose run and seq are already stored is runtime.ErrConflict. The batch
-// stops there, so the events before it are stored and the ones after it
-// are not.
+// events decodes the page's events.
+func (d *eventPageDoc) events() ([]runtime.Event, error) {
+	var list []pageEvent
+	if err := json.Unmarshal(d.Events, &list); err != nil {
+		return nil, fmt.Errorf("event page %q: %w", d.ID, err)
+	}
+	events := make([]runtime.Event, len(list))
+	for i, ev := range list {
+		events[i] = runtime.Event{RunID: d.RunID, Seq: ev.Seq, Time: ev.Time, Type: ev.Type,
+			NodeID: ev.NodeID, StepID: ev.StepID, Data: ev.Data}
+	}
+	return events, nil
+}
+
+// AppendEvents stores events, whose Seq values the caller assigned, as one
+// page, which a group commit writes together with the pages of other
+// runs. The events must belong to one run and have consecutive seqs. A
+// page that starts at a seq where a stored page starts is
+// runtime.ErrConflict, and nothing of it is stored. The run's owner
+// writes pages in seq order, each starting after the last stored one, so
+// two owners of a run collide there.
 func (s *Store) AppendEvents(ctx context.Context, events []runtime.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	docs := make([]any, len(events))
-	for i := range events {
-		docs[i] = toEventDoc(&events[i])
+	first := events[0]
+	page, err := toEventPage(events)
+	if err != nil {
+		return fmt.Errorf("run %q: append events from seq %d: %w", first.RunID, first.Seq, err)
 	}
-	if err := s.eventWriter.insert(ctx, docs); err != nil {
-		first := events[0]
+	if err := s.eventWriter.insert(ctx, []any{page}); err != nil {
 		return wrapErr(err, "run %q: append events from seq %d", first.RunID, first.Seq)
 	}
 	return nil
 }
 
-// insertEventsAlone stores the event documents docs on their own, while
-// the database is locked too. Events that an earlier try stored are
-// skipped.
+// insertEventsAlone stores the event pages docs on their own, while the
+// database is locked too. A page that an earlier try stored is skipped.
 func (s *Store) insertEventsAlone(ctx context.Context, docs []any) error {
 	return retryBusy(ctx, func() error { return s.insertMissing(ctx, docs) })
 }
 
-// insertMissing inserts the events of docs, except those that an earlier
-// try stored before the database reported a lock. A stored event with the
-// same seq that differs in time, type, step or data came from another
-// writer, and the insert reports the duplicate key.
+// insertMissing inserts the pages of docs, except those that an earlier
+// try stored before the database reported a lock. A stored page with the
+// same _id and other events came from another writer, and the insert
+// reports the duplicate key.
 func (s *Store) insertMissing(ctx context.Context, docs []any) error {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
-		ids[i] = d.(eventDoc).ID
+		ids[i] = d.(eventPageDoc).ID
 	}
-	stored, err := findAll[eventDoc](ctx, s.events,
+	stored, err := findAll[eventPageDoc](ctx, s.events,
 		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find())
 	if err != nil {
 		return err
 	}
 	if len(stored) > 0 {
-		have := make(map[string]eventDoc, len(stored))
+		have := make(map[string]eventPageDoc, len(stored))
 		for _, d := range stored {
 			have[d.ID] = d
 		}
 		missing := docs[:0:0]
 		for _, d := range docs {
-			if prev, ok := have[d.(eventDoc).ID]; !ok || !sameEvent(prev, d.(eventDoc)) {
+			prev, ok := have[d.(eventPageDoc).ID]
+			if !ok || !bytes.Equal(prev.Events, d.(eventPageDoc).Events) {
 				missing = append(missing, d)
 			}
 		}
@@ -119,29 +149,49 @@ func (s *Store) insertMissing(ctx context.Context, docs []any) error {
 
 // ListEvents returns up to limit events of a run with seq greater than
 // afterSeq, in seq order. A limit of zero or less returns all of them.
+// Should two pages hold the same seq, the event of the page that starts
+// first is returned.
 func (s *Store) ListEvents(
 	ctx context.Context, runID string, afterSeq int64, limit int,
 ) ([]runtime.Event, error) {
 	filter := bson.D{
 		{Key: "run_id", Value: runID},
-		{Key: "seq", Value: bson.D{{Key: "$gt", Value: afterSeq}}},
+		{Key: "last", Value: bson.D{{Key: "$gt", Value: afterSeq}}},
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "seq", Value: 1}})
-	if limit > 0 {
-		opts.SetLimit(int64(limit))
-	}
-	docs, err := findAll[eventDoc](ctx, s.events, filter, opts)
+	events, err := s.pageEvents(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("run %q: list events after seq %d: %w", runID, afterSeq, err)
 	}
-	events := make([]runtime.Event, len(docs))
-	for i := range docs {
-		events[i] = docs[i].event()
+	out := []runtime.Event{}
+	last := afterSeq
+	for _, ev := range events {
+		if ev.Seq <= last {
+			continue
+		}
+		out = append(out, ev)
+		last = ev.Seq
+		if limit > 0 && len(out) == limit {
+			break
+		}
 	}
-	return events, nil
+	return out, nil
 }
 
-func sameEvent(a, b eventDoc) bool {
-	return a.Time.Equal(b.Time.Truncate(time.Millisecond)) && a.Type == b.Type &&
-		a.StepID == b.StepID && bytes.Equal(a.Data, b.Data)
+// pageEvents returns the events of the pages that match filter, page
+// after page in the order of their first seq.
+func (s *Store) pageEvents(ctx context.Context, filter bson.D) ([]runtime.Event, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "first", Value: 1}})
+	pages, err := findAll[eventPageDoc](ctx, s.events, filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	var events []runtime.Event
+	for i := range pages {
+		evs, err := pages[i].events()
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, evs...)
+	}
+	return events, nil
 }

@@ -67,7 +67,7 @@ func TestGroupWriter_ConflictFailsOnlyItsRequest(t *testing.T) {
 
 		batch := []*groupRequest{
 			eventRequest("before", 1, 3),
-			eventRequest("dup", 2, 4),
+			eventRequest("dup", 1, 4),
 			eventRequest("after", 1, 3),
 		}
 		s.eventWriter.write(batch)
@@ -111,13 +111,14 @@ func TestGroupWriter_FailureReachesEveryRequest(t *testing.T) {
 	}
 }
 
+// eventRequest returns a request of the page of runID's events from seq
+// from to seq to.
 func eventRequest(runID string, from, to int64) *groupRequest {
-	events := newEvents(runID, from, to)
-	docs := make([]any, len(events))
-	for i := range events {
-		docs[i] = toEventDoc(&events[i])
+	page, err := toEventPage(newEvents(runID, from, to))
+	if err != nil {
+		panic(err)
 	}
-	return &groupRequest{docs: docs, result: make(chan error, 1)}
+	return &groupRequest{docs: []any{page}, result: make(chan error, 1)}
 }
 
 func wantEventCount(t *testing.T, s *Store, runID string, want int) {

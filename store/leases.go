@@ -61,8 +61,7 @@ func (s *Store) InsertLease(ctx context.Context, lease runtime.Lease) error {
 		TakenAt:    time.Now().UTC(),
 		ExpiresAt:  lease.ExpiresAt,
 	}
-	if err := insertBusy(ctx, s.leases,
-		bson.D{{Key: "_id", Value: doc.ID}, {Key: "holder", Value: doc.Holder}}, doc); err != nil {
+	if err := s.leaseWriter.insert(ctx, []any{doc}); err != nil {
 		return wrapErr(err, "run %q: take lease generation %d", lease.RunID, lease.Generation)
 	}
 	return nil
@@ -131,18 +130,23 @@ func (s *Store) ListLeases(ctx context.Context, runIDs []string) ([]runtime.Leas
 	return leases, nil
 }
 
-// DeleteCoordination removes what coordinated runID while it ran: every
-// lease generation and renewal, its timers and its cancel request. The
-// runtime calls it after the run ended.
-func (s *Store) DeleteCoordination(ctx context.Context, runID string) error {
-	byRun := bson.D{{Key: "run_id", Value: runID}}
+// DeleteCoordination removes what coordinated the runs runIDs while they
+// ran: every lease generation and renewal, their timers and their cancel
+// requests, with one delete per collection, because embedded FerretDB
+// reads a whole collection for each delete that does not name one _id.
+// The runtime calls it after the runs ended.
+func (s *Store) DeleteCoordination(ctx context.Context, runIDs []string) error {
+	if len(runIDs) == 0 {
+		return nil
+	}
+	in := bson.D{{Key: "$in", Value: runIDs}}
 	for _, coll := range []*mongo.Collection{s.renewals, s.leases, s.timers} {
-		if _, err := coll.DeleteMany(ctx, byRun); err != nil {
-			return wrapErr(err, "run %q: delete %s", runID, coll.Name())
+		if _, err := coll.DeleteMany(ctx, bson.D{{Key: "run_id", Value: in}}); err != nil {
+			return wrapErr(err, "%d runs: delete %s", len(runIDs), coll.Name())
 		}
 	}
-	if _, err := s.cancels.DeleteOne(ctx, bson.D{{Key: "_id", Value: runID}}); err != nil {
-		return wrapErr(err, "run %q: delete cancel request", runID)
+	if _, err := s.cancels.DeleteMany(ctx, bson.D{{Key: "_id", Value: in}}); err != nil {
+		return wrapErr(err, "%d runs: delete cancel requests", len(runIDs))
 	}
 	return nil
 }

@@ -134,17 +134,16 @@ var smallRun = bson.D{{Key: "output", Value: 0}}
 // collection to replace a document in it. The payloads are written first,
 // so a stored run always has them.
 func (s *Store) InsertRun(ctx context.Context, run *runtime.Run) error {
-	for _, doc := range payloadDocs(run) {
-		mine := bson.D{{Key: "_id", Value: doc.(payloadDoc).ID}}
-		if err := insertBusy(ctx, s.payloads, mine, doc); err != nil {
-			return wrapErr(err, "insert run %q: %s", run.ID, doc.(payloadDoc).Part)
+	if docs := payloadDocs(run); len(docs) > 0 {
+		if err := s.payloadWriter.insert(ctx, docs); err != nil {
+			return wrapErr(err, "insert run %q: payloads", run.ID)
 		}
 	}
-	coll := s.active
+	w := s.activeWriter
 	if run.Status.Ended() {
-		coll = s.runs
+		w = s.runWriter
 	}
-	if err := insertBusy(ctx, coll, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run)); err != nil {
+	if err := w.insert(ctx, []any{toRunDoc(run)}); err != nil {
 		return wrapErr(err, "insert run %q", run.ID)
 	}
 	return nil
@@ -175,7 +174,7 @@ func (s *Store) UpdateRun(ctx context.Context, run *runtime.Run) error {
 		return err
 	}
 
-	err = insertBusy(ctx, s.runs, bson.D{{Key: "_id", Value: run.ID}}, toRunDoc(run))
+	err = s.runWriter.insert(ctx, []any{toRunDoc(run)})
 	if mongo.IsDuplicateKeyError(err) {
 		_, err = s.replaceRun(ctx, s.runs, run)
 	}

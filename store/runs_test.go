@@ -315,21 +315,21 @@ func TestListEvents_AfterSeqInOrder(t *testing.T) {
 	})
 }
 
-func TestAppendEvents_DuplicateSeqIsConflict(t *testing.T) {
+func TestAppendEvents_PageAtStoredSeqIsConflict(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store) {
 		if err := s.AppendEvents(t.Context(), newEvents("r1", 1, 3)); err != nil {
 			t.Fatalf("AppendEvents: %v", err)
 		}
 
-		err := s.AppendEvents(t.Context(), newEvents("r1", 3, 4))
+		err := s.AppendEvents(t.Context(), newEvents("r1", 1, 4))
 		if !errors.Is(err, runtime.ErrConflict) {
-			t.Fatalf("AppendEvents with seq 3 again: got %v, want ErrConflict", err)
+			t.Fatalf("AppendEvents from seq 1 again: got %v, want ErrConflict", err)
 		}
-		if want := `run "r1": append events from seq 3: conflict: duplicate key`; err.Error() != want {
+		if want := `run "r1": append events from seq 1: conflict: duplicate key`; err.Error() != want {
 			t.Errorf("AppendEvents error = %q, want %q", err, want)
 		}
 
-		// The batch stops at the duplicate, so seq 4 is not stored.
+		// A page is stored whole or not at all, so seq 4 is not stored.
 		got, err := s.ListEvents(t.Context(), "r1", 0, 0)
 		if err != nil {
 			t.Fatalf("ListEvents: %v", err)

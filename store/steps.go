@@ -163,13 +163,15 @@ func (s *Store) ListSteps(ctx context.Context, runID string) ([]runtime.Step, er
 // startedAttempts returns, by step ID, the latest attempt of each step
 // that has a step.started event, as a running step.
 func (s *Store) startedAttempts(ctx context.Context, runID string) (map[string]runtime.Step, error) {
-	filter := bson.D{{Key: "run_id", Value: runID}, {Key: "type", Value: runtime.EventStepStarted}}
-	events, err := findAll[eventDoc](ctx, s.events, filter, options.Find())
+	events, err := s.pageEvents(ctx, bson.D{{Key: "run_id", Value: runID}})
 	if err != nil {
 		return nil, fmt.Errorf("run %q: list step.started events: %w", runID, err)
 	}
-	started := make(map[string]runtime.Step, len(events))
+	started := make(map[string]runtime.Step)
 	for _, ev := range events {
+		if ev.Type != runtime.EventStepStarted {
+			continue
+		}
 		var data struct {
 			Attempt int `json:"attempt"`
 		}

@@ -53,8 +53,8 @@ type Store struct {
 	// payloads holds each run's trigger and inputs, apart from the small
 	// run documents that lists read. See runs.go.
 	payloads *mongo.Collection
-	// eventWriter and stepWriter group the inserts of concurrent runs.
-	eventWriter, stepWriter *groupWriter
+	// The writers group the inserts of concurrent runs.
+	eventWriter, stepWriter, payloadWriter, activeWriter, runWriter, leaseWriter *groupWriter
 
 	// Run coordination: see leases.go, approvals.go and timers.go.
 	active, leases, renewals, cancels *mongo.Collection
@@ -126,7 +126,7 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	s.runs = s.db.Collection("runs")
 	s.payloads = s.db.Collection("run_payloads")
 	s.steps = s.db.Collection("steps")
-	s.events = s.db.Collection("events")
+	s.events = s.db.Collection("event_pages")
 	s.playbooks = s.db.Collection("playbooks")
 	s.heads = s.db.Collection("playbook_heads")
 	s.webhooks = s.db.Collection("webhooks")
@@ -143,6 +143,10 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	s.timers = s.db.Collection("timers")
 	s.eventWriter = newGroupWriter(s.events, s.insertEventsAlone)
 	s.stepWriter = newGroupWriter(s.steps, s.insertStepsAlone)
+	s.payloadWriter = newGroupWriter(s.payloads, insertAlone(s.payloads))
+	s.activeWriter = newGroupWriter(s.active, insertAlone(s.active))
+	s.runWriter = newGroupWriter(s.runs, insertAlone(s.runs))
+	s.leaseWriter = newGroupWriter(s.leases, insertAlone(s.leases))
 	return nil
 }
 
@@ -176,8 +180,10 @@ func describeServer(ctx context.Context, client *mongo.Client, uri string) strin
 // the database and, in embedded mode, stops FerretDB and releases the data
 // directory lock. Writes sent after Close fail.
 func (s *Store) Close(ctx context.Context) error {
-	s.eventWriter.close()
-	s.stepWriter.close()
+	for _, w := range []*groupWriter{s.eventWriter, s.stepWriter, s.payloadWriter,
+		s.activeWriter, s.runWriter, s.leaseWriter} {
+		w.close()
+	}
 	err := s.client.Disconnect(ctx)
 	s.stopEmbedded()
 	if err != nil {
@@ -215,10 +221,7 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		},
 		s.steps:    {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
 		s.payloads: {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
-		s.events: {{
-			Keys:    bson.D{{Key: "run_id", Value: 1}, {Key: "seq", Value: 1}},
-			Options: options.Index().SetUnique(true),
-		}},
+		s.events:   {{Keys: bson.D{{Key: "run_id", Value: 1}, {Key: "first", Value: 1}}}},
 		s.playbooks: {{
 			Keys:    bson.D{{Key: "id", Value: 1}, {Key: "version", Value: 1}},
 			Options: options.Index().SetUnique(true),

@@ -226,18 +226,18 @@ func TestOpen_IndexesAreIdempotent(t *testing.T) {
 		t.Fatalf("second createIndexes: %v", err)
 	}
 
-	specs, err := s.events.Indexes().ListSpecifications(t.Context())
+	specs, err := s.playbooks.Indexes().ListSpecifications(t.Context())
 	if err != nil {
-		t.Fatalf("list event indexes: %v", err)
+		t.Fatalf("list playbook indexes: %v", err)
 	}
 	var unique bool
 	for _, spec := range specs {
-		if spec.Name == "run_id_1_seq_1" && spec.Unique != nil && *spec.Unique {
+		if spec.Name == "id_1_version_1" && spec.Unique != nil && *spec.Unique {
 			unique = true
 		}
 	}
 	if !unique {
-		t.Errorf("events have no unique run_id_1_seq_1 index: %+v", specs)
+		t.Errorf("playbooks have no unique id_1_version_1 index: %+v", specs)
 	}
 }
 

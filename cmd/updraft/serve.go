@@ -36,6 +36,14 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv(cpuProfileEnv); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "updraft serve: %s: %v\n", cpuProfileEnv, err)
+			return 1
+		}
+		defer stopProfile()
+	}
 	if err := serve(ctx, cfg, stdout, nil); err != nil {
 		fmt.Fprintf(stderr, "updraft serve: %v\n", err)
 		return 1
