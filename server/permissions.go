@@ -162,7 +162,7 @@ var routeRules = map[string]routeRule{
 	"POST /login":        {perm: permPublic}, // the handler writes its audit entry
 	"POST /logout":       {perm: permPublic}, // the handler writes its audit entry
 	"POST /hooks/:token": {perm: permPublic}, // runs record themselves
-	"GET /static/*":      {perm: permPublic},
+	"GET /static*":       {perm: permPublic},
 
 	"GET /api/v1/playbooks":           {perm: permRead},
 	"POST /api/v1/playbooks":          {perm: permEditPlaybooks, action: "playbook.create"},
