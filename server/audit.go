@@ -36,7 +36,7 @@ const maxAuditTarget = 300
 
 // setAuditAction replaces the action of the route's rule in the request's
 // audit entry, such as "secret.create" for "secret.put" once the handler
-// knows the secret is new.
+// has stored a new secret.
 func setAuditAction(c echo.Context, action string) { c.Set(auditActionKey, action) }
 
 // setAuditTarget sets the target of the request's audit entry, such as
@@ -48,9 +48,9 @@ func setAuditTarget(c echo.Context, target string) { c.Set(auditTargetKey, targe
 func skipAudit(c echo.Context) { c.Set(auditSkipKey, true) }
 
 // audited runs handle and, when the rule names an audit action, stores an
-// audit entry for p with the outcome of handle: denied for a 403, failure
-// for any other error or a response status of 400 or more, and success
-// otherwise. An entry that cannot be stored is logged, and the response
+// audit entry for p with the outcome of handle. A 403 is denied, any other
+// error or a response status of 400 or more is a failure, and the rest is
+// a success. An entry that cannot be stored is logged, and the response
 // stays as handle left it.
 func (s *Server) audited(c echo.Context, p *principal, rule routeRule, handle func() error) error {
 	err := handle()

@@ -26,7 +26,7 @@ const principalKey = "principal"
 type principal struct {
 	Subject     string // the token's name
 	Role        string
-	TokenID     string // public ID of the token; empty for a session from before token IDs were kept
+	TokenID     string // public ID of the token, or empty for a session older than that field
 	SessionHash string // empty for a bearer token
 	CSRFToken   string // empty for a bearer token
 }

@@ -141,7 +141,8 @@ func quoteRole(role string) string {
 	return fmt.Sprintf("%q", role)
 }
 
-// routeRule is what one route requires and records.
+// routeRule is the permission that one route requires and the audit entry
+// that it writes.
 type routeRule struct {
 	perm permission
 	// action names the route's change in the audit log, such as
@@ -154,7 +155,7 @@ type routeRule struct {
 }
 
 // routeRules maps each route, as "METHOD /path" with echo's path syntax, to
-// its rule. A route missing from the table answers 500, and
+// its rule. A route missing from the table responds with 500, and
 // TestRouteRules_CoverEveryRoute fails.
 var routeRules = map[string]routeRule{
 	"GET /healthz":       {perm: permPublic},

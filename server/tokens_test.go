@@ -68,7 +68,7 @@ func TestTokens_CreateListRevoke(t *testing.T) {
 func TestTokens_RejectBadInput(t *testing.T) {
 	ts := newTestServer(t, nil)
 	admin := insertRoleToken(t, RoleAdmin)
-	taken := insertRoleToken(t, RoleViewer)
+	existing := insertRoleToken(t, RoleViewer)
 
 	cases := []struct {
 		name       string
@@ -98,8 +98,8 @@ func TestTokens_RejectBadInput(t *testing.T) {
 			`role "owner" is not valid; use viewer, analyst, developer or admin`},
 		{"both fields", `{}`,
 			http.StatusUnprocessableEntity, codeBadRequest, []string{"name", "role"}, "name:"},
-		{"name taken", `{"name": "` + strings.ToUpper(taken.Name) + `", "role": "analyst"}`,
-			http.StatusConflict, codeConflict, nil, taken.Name},
+		{"name taken", `{"name": "` + strings.ToUpper(existing.Name) + `", "role": "analyst"}`,
+			http.StatusConflict, codeConflict, nil, existing.Name},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

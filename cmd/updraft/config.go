@@ -58,8 +58,8 @@ type config struct {
 	LeaseRenewInterval time.Duration
 	PollInterval       time.Duration
 
-	// AuditRetention is how long audit entries are kept; 0 keeps them
-	// forever.
+	// AuditRetention is the age after which audit entries are deleted. 0
+	// keeps them forever.
 	AuditRetention time.Duration
 
 	LogLevel      slog.Level

@@ -175,10 +175,10 @@ func newRoleFixture(t *testing.T, srv *testServer, role string) roleFixture {
 }
 
 // routeCase is one route of the role table. request builds the request
-// for a role, least is the least role allowed, want the status of an
-// allowed request, and state, when set, returns what the request would
-// change, which a 403 must leave as it was and an allowed request must
-// change.
+// for a role, least is the least role allowed, and want is the status of
+// an allowed request. state, when set, returns what the request would
+// change. A 403 must leave it as it was, and an allowed request must
+// change it.
 type routeCase struct {
 	name   string
 	least  string

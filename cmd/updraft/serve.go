@@ -347,7 +347,8 @@ func deleteExpiredSessions(ctx context.Context, st *store.Store, log *slog.Logge
 	}
 }
 
-// auditDeleteBatch is how many audit entries one delete command removes.
+// auditDeleteBatch is the number of audit entries that one delete command
+// removes at most.
 const auditDeleteBatch = 1000
 
 // deleteOldAuditEntries removes the audit entries older than retention at
