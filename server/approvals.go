@@ -56,9 +56,13 @@ func checkAssignee(role string, a *runtime.Approval) error {
 	if role == assignee || role == RoleAdmin {
 		return nil
 	}
+	who := joinRoles([]string{assignee, RoleAdmin})
+	if assignee == RoleAdmin {
+		who = RoleAdmin
+	}
 	return errorf(http.StatusForbidden, codeForbidden,
 		"approval %q is assigned to the %s role; the %s role may not answer it, "+
-			"so ask someone with the %s or admin role", a.ID, assignee, quoteRole(role), assignee)
+			"so ask someone with the %s role", a.ID, assignee, quoteRole(role), who)
 }
 
 // listApprovals returns approvals newest first, optionally of one status

@@ -142,3 +142,21 @@ func TestApprovals_DefaultAssigneeIsAnalyst(t *testing.T) {
 		t.Errorf("assigneeRole of an approval without a role = %q, want analyst", got)
 	}
 }
+
+func TestApprovals_AssigneeMessage(t *testing.T) {
+	cases := []struct {
+		role, assignee, want string
+	}{
+		{RoleAnalyst, RoleDeveloper, `approval "a1" is assigned to the developer role; the analyst role ` +
+			`may not answer it, so ask someone with the developer or admin role`},
+		{RoleDeveloper, RoleAdmin, `approval "a1" is assigned to the admin role; the developer role ` +
+			`may not answer it, so ask someone with the admin role`},
+	}
+	for _, tc := range cases {
+		err := checkAssignee(tc.role, &runtime.Approval{ID: "a1", AssigneeRole: tc.assignee})
+		apiErr, ok := err.(*Error)
+		if !ok || apiErr.Status != http.StatusForbidden || apiErr.Message != tc.want {
+			t.Errorf("checkAssignee(%s, %s) = %v, want 403 %q", tc.role, tc.assignee, err, tc.want)
+		}
+	}
+}
