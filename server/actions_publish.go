@@ -81,9 +81,6 @@ type publishForm struct {
 // (base64 ed25519 over the module's hex SHA-256). It responds 201 for a new
 // version, 200 when the version exists with the same module, and 409 when
 // it exists with another module.
-//
-// TODO: the developer role does not exist yet, so requireAuth lets only
-// admins publish.
 func (s *Server) publishAction(c echo.Context) error {
 	pub, err := s.publishing()
 	if err != nil {
@@ -98,6 +95,7 @@ func (s *Server) publishAction(c echo.Context) error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: codeInvalidManifest,
 			Message: err.Error(), Cause: err}
 	}
+	setAuditTarget(c, "action:"+manifest.Ref())
 	if err := checkModule(c.Request().Context(), form.module); err != nil {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: codeInvalidModule,
 			Message: fmt.Sprintf("module of %s: %v", manifest.Ref(), err), Cause: err}

@@ -24,40 +24,11 @@ const principalKey = "principal"
 // principal is the caller of a request: a bearer token or a browser
 // session.
 type principal struct {
-	Subject     string
+	Subject     string // the token's name
 	Role        string
+	TokenID     string // public ID of the token, or empty for a session older than that field
 	SessionHash string // empty for a bearer token
 	CSRFToken   string // empty for a bearer token
-}
-
-// permission is a right that a route requires of the caller's role.
-type permission string
-
-const (
-	permRead  permission = "read"
-	permWrite permission = "write"
-)
-
-// rolePermissions lists what each role may do.
-var rolePermissions = map[string]map[permission]bool{
-	RoleAdmin: {permRead: true, permWrite: true},
-}
-
-// authorize is the one place where roles are checked.
-func authorize(role string, perm permission) error {
-	if rolePermissions[role][perm] {
-		return nil
-	}
-	return errorf(http.StatusForbidden, codeForbidden,
-		"role %q does not have the %s permission", role, perm)
-}
-
-// permissionFor returns the permission a request method needs.
-func permissionFor(method string) permission {
-	if isSafeMethod(method) {
-		return permRead
-	}
-	return permWrite
 }
 
 func isSafeMethod(method string) bool {
@@ -82,7 +53,7 @@ func (s *Server) authenticate(c echo.Context) (*principal, error) {
 		if err != nil {
 			return nil, internalError(err)
 		}
-		return &principal{Subject: record.Name, Role: record.Role}, nil
+		return &principal{Subject: record.Name, Role: record.Role, TokenID: record.ID}, nil
 	}
 
 	cookie, err := c.Cookie(sessionCookie)
@@ -100,13 +71,16 @@ func (s *Server) authenticate(c echo.Context) (*principal, error) {
 	return &principal{
 		Subject:     session.Subject,
 		Role:        session.Role,
+		TokenID:     session.TokenID,
 		SessionHash: hash,
 		CSRFToken:   session.CSRFToken,
 	}, nil
 }
 
-// requireAuth guards the API: it needs a bearer token or a session, and for
-// a session an X-CSRF-Token header on every unsafe method.
+// requireAuth guards the API. It needs a bearer token or a session, and
+// for a session an X-CSRF-Token header on every unsafe method. Then the
+// caller's role must have the permission of the route's rule, and a route
+// whose rule names an audit action writes an audit entry.
 func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p, err := s.authenticate(c)
@@ -117,22 +91,30 @@ func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return errorf(http.StatusUnauthorized, codeUnauthorized,
 				"sign in, or send the header \"Authorization: Bearer <token>\"")
 		}
-		method := c.Request().Method
-		if p.SessionHash != "" && !isSafeMethod(method) &&
-			!tokensEqual(c.Request().Header.Get(csrfHeader), p.CSRFToken) {
-			return errorf(http.StatusForbidden, codeCSRF,
-				"the %s header is missing or does not match the session; reload the page", csrfHeader)
-		}
-		if err := authorize(p.Role, permissionFor(method)); err != nil {
+		rule, err := ruleFor(c)
+		if err != nil {
 			return err
 		}
-		setPrincipal(c, p)
-		return next(c)
+		return s.audited(c, p, rule, func() error {
+			method := c.Request().Method
+			if p.SessionHash != "" && !isSafeMethod(method) &&
+				!tokensEqual(c.Request().Header.Get(csrfHeader), p.CSRFToken) {
+				return errorf(http.StatusForbidden, codeCSRF,
+					"the %s header is missing or does not match the session; reload the page", csrfHeader)
+			}
+			if err := authorize(p.Role, rule.perm); err != nil {
+				return err
+			}
+			setPrincipal(c, p)
+			return next(c)
+		})
 	}
 }
 
 // requirePageSession guards the browser pages: without a session a GET is
-// redirected to the sign-in page.
+// redirected to the sign-in page. The caller's role must have the
+// permission of the route's rule. Form handlers check the CSRF token
+// themselves, with readPageForm.
 func (s *Server) requirePageSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p, err := s.authenticate(c)
@@ -145,11 +127,17 @@ func (s *Server) requirePageSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return errorf(http.StatusUnauthorized, codeUnauthorized, "sign in first")
 		}
-		if err := authorize(p.Role, permRead); err != nil {
+		rule, err := ruleFor(c)
+		if err != nil {
 			return err
 		}
-		setPrincipal(c, p)
-		return next(c)
+		return s.audited(c, p, rule, func() error {
+			if err := authorize(p.Role, rule.perm); err != nil {
+				return err
+			}
+			setPrincipal(c, p)
+			return next(c)
+		})
 	}
 }
 
@@ -157,6 +145,18 @@ func setPrincipal(c echo.Context, p *principal) {
 	c.Set(principalKey, p)
 	c.Set(web.ContextSubject, p.Subject)
 	c.Set(web.ContextCSRFToken, p.CSRFToken)
+	c.Set(web.ContextAllows, func(method, path string) bool {
+		return routeAllowed(p.Role, method, path)
+	})
+}
+
+// roleOf returns the role of the caller that the auth middleware stored,
+// or "" when none is stored.
+func roleOf(c echo.Context) string {
+	if p, ok := c.Get(principalKey).(*principal); ok {
+		return p.Role
+	}
+	return ""
 }
 
 // subjectOf returns who made the request, or "" when no one signed in.

@@ -252,25 +252,6 @@ func TestAuth_PagesNeedSession(t *testing.T) {
 	}
 }
 
-func TestAuth_RolesChecked(t *testing.T) {
-	cases := []struct {
-		role string
-		perm permission
-		ok   bool
-	}{
-		{RoleAdmin, permRead, true},
-		{RoleAdmin, permWrite, true},
-		{"viewer", permWrite, false},
-		{"", permRead, false},
-	}
-	for _, tc := range cases {
-		err := authorize(tc.role, tc.perm)
-		if (err == nil) != tc.ok {
-			t.Errorf("authorize(%q, %s) = %v, want ok %v", tc.role, tc.perm, err, tc.ok)
-		}
-	}
-}
-
 // tokenCounter is a TokenStore that starts with count tokens.
 type tokenCounter struct {
 	count    int64

@@ -21,9 +21,6 @@ const TokenPrefix = "upd_"
 // token.
 const minTokenLength = 16
 
-// RoleAdmin may do everything.
-const RoleAdmin = "admin"
-
 // TokenStore is the part of the store that bootstrap needs.
 type TokenStore interface {
 	CountTokens(ctx context.Context) (int64, error)

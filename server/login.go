@@ -18,6 +18,21 @@ import (
 // maxFormBody caps the sign-in and sign-out form bodies.
 const maxFormBody = 64 << 10
 
+// Audit actions of signing in and out. A failed sign-in has no actor.
+const (
+	auditLogin  = "session.login"
+	auditLogout = "session.logout"
+)
+
+// tokenTarget returns the audit target of a token, or "" for a session
+// from before sessions kept their token's ID.
+func tokenTarget(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "token:" + id
+}
+
 func (s *Server) loginPage(c echo.Context) error {
 	p, err := s.authenticate(c)
 	if err == nil && p != nil && p.SessionHash != "" {
@@ -30,6 +45,7 @@ func (s *Server) loginPage(c echo.Context) error {
 // browser session for it.
 func (s *Server) login(c echo.Context) error {
 	if !s.sameOrigin(c.Request()) {
+		s.writeAudit(c, &store.AuditEntry{Action: auditLogin, Outcome: store.AuditDenied})
 		return errorf(http.StatusForbidden, codeOriginNotAllowed, "sign-in from another origin is not allowed")
 	}
 	form, err := readForm(c)
@@ -41,6 +57,7 @@ func (s *Server) login(c echo.Context) error {
 	record, err := s.store.GetTokenByHash(ctx, HashToken(token))
 	if token == "" || errors.Is(err, runtime.ErrNotFound) {
 		s.log.Info("sign-in rejected", "remote_ip", c.RealIP())
+		s.writeAudit(c, &store.AuditEntry{Action: auditLogin, Outcome: store.AuditFailure})
 		return renderPage(c, http.StatusUnauthorized,
 			web.LoginPage("That token is not valid. Paste an API token that an admin gave you."))
 	}
@@ -61,6 +78,7 @@ func (s *Server) login(c echo.Context) error {
 		ID:        HashToken(sessionID),
 		Subject:   record.Name,
 		Role:      record.Role,
+		TokenID:   record.ID,
 		CSRFToken: csrfToken,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.SessionTTL),
@@ -70,6 +88,8 @@ func (s *Server) login(c echo.Context) error {
 	}
 	c.SetCookie(s.sessionCookie(c, sessionID, session.ExpiresAt))
 	s.log.Info("session started", "subject", record.Name)
+	s.writeAudit(c, &store.AuditEntry{Actor: record.Name, Role: record.Role, Action: auditLogin,
+		Target: tokenTarget(record.ID), Outcome: store.AuditSuccess})
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -95,6 +115,8 @@ func (s *Server) logout(c echo.Context) error {
 			!errors.Is(err, runtime.ErrNotFound) {
 			return internalError(err)
 		}
+		s.writeAudit(c, &store.AuditEntry{Actor: p.Subject, Role: p.Role, Action: auditLogout,
+			Target: tokenTarget(p.TokenID), Outcome: store.AuditSuccess})
 	}
 	c.SetCookie(s.sessionCookie(c, "", time.Unix(0, 0)))
 	return c.Redirect(http.StatusSeeOther, "/login")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -58,11 +59,32 @@ func (s *Server) fromOpenAPI(c echo.Context) error {
 		return &Error{Status: http.StatusBadRequest, Code: codeInvalidJSON,
 			Message: "request cannot be decoded: " + err.Error(), Cause: err}
 	}
+	auditOpenAPI(c, &req, nil)
 	resp, err := s.generateOpenAPI(c.Request().Context(), &req, subjectOf(c))
 	if err != nil {
 		return err
 	}
+	auditOpenAPI(c, &req, resp)
 	return c.JSON(http.StatusOK, resp)
+}
+
+// auditOpenAPI drops the audit entry of a preview, which stores nothing.
+// The target of a publish is the operations requested and, once resp is
+// set, the published actions, such as "action:pets.get_pet_by_id@1.0.0".
+func auditOpenAPI(c echo.Context, req *OpenAPIRequest, resp *OpenAPIResponse) {
+	if !req.Publish {
+		skipAudit(c)
+		return
+	}
+	if resp == nil {
+		setAuditTarget(c, "openapi:"+strings.Join(req.Operations, ","))
+		return
+	}
+	refs := make([]string, len(resp.Actions))
+	for i, r := range resp.Actions {
+		refs[i] = "action:" + r.Manifest.Ref()
+	}
+	setAuditTarget(c, strings.Join(refs, " "))
 }
 
 // generateOpenAPI generates and, with req.Publish, publishes. Both the API

@@ -45,6 +45,7 @@ func (s *Server) openAPIForm(c echo.Context) error {
 		}
 	}
 
+	auditOpenAPI(c, req, nil)
 	resp, err := s.generateOpenAPI(c.Request().Context(), req, subjectOf(c))
 	if apiErr, ok := errors.AsType[*Error](err); ok && apiErr.Status < 500 {
 		return renderPage(c, apiErr.Status, web.OpenAPIPage(c, form, nil, apiErr.Message))
@@ -52,6 +53,7 @@ func (s *Server) openAPIForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	auditOpenAPI(c, req, resp)
 	generated := make([]web.OpenAPIAction, len(resp.Actions))
 	for i, r := range resp.Actions {
 		m := r.Manifest

@@ -115,6 +115,7 @@ func (s *Server) updatePlaybook(c echo.Context) error {
 func (s *Server) savePlaybook(c echo.Context, p *designer.Playbook, status int) error {
 	p.CreatedAt = time.Now().UTC()
 	p.CreatedBy = subjectOf(c)
+	setAuditTarget(c, "playbook:"+p.ID)
 	ctx := c.Request().Context()
 	if err := s.validatePlaybook(ctx, p); err != nil {
 		return err

@@ -67,6 +67,7 @@ func (s *Server) startManualRun(c echo.Context) error {
 	if err != nil {
 		return startError(err)
 	}
+	setAuditTarget(c, "run:"+run.ID)
 	s.log.Info("run started", "run_id", run.ID, "playbook_id", p.ID, "version", p.Version,
 		"trigger", "manual", "subject", subjectOf(c))
 	return c.JSON(http.StatusAccepted, startedResponse{RunID: run.ID})

@@ -48,6 +48,7 @@ func (s *Server) rerunRun(c echo.Context) error {
 	if err != nil {
 		return runControlError(err, id)
 	}
+	setAuditTarget(c, "run:"+run.ID)
 	s.log.Info("run started", "run_id", run.ID, "rerun_of", id, "from_node", req.FromNode,
 		"trigger", "rerun", "subject", subjectOf(c))
 	return c.JSON(http.StatusAccepted, startedResponse{RunID: run.ID})

@@ -42,11 +42,18 @@ type Store interface {
 
 	InsertToken(ctx context.Context, t *store.Token) error
 	GetTokenByHash(ctx context.Context, hash string) (*store.Token, error)
+	GetToken(ctx context.Context, id string) (*store.Token, error)
+	ListTokens(ctx context.Context) ([]store.Token, error)
+	DeleteToken(ctx context.Context, id string) error
 	CountTokens(ctx context.Context) (int64, error)
 
 	InsertSession(ctx context.Context, s *store.Session) error
 	GetSession(ctx context.Context, idHash string) (*store.Session, error)
 	DeleteSession(ctx context.Context, idHash string) error
+	DeleteTokenSessions(ctx context.Context, tokenID string) (int64, error)
+
+	InsertAuditEntry(ctx context.Context, e *store.AuditEntry) error
+	ListAuditEntries(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
 }
 
 // Engine starts, cancels and reruns runs, streams their events and
@@ -193,6 +200,7 @@ func (s *Server) newEcho() *echo.Echo {
 
 	pages := e.Group("", s.requirePageSession)
 	s.registerSecretRoutes(api, pages)
+	s.registerTokenRoutes(api, pages)
 	s.registerOpenAPIRoutes(api, pages)
 	(&web.Pages{Playbooks: s.store}).Register(pages)
 	s.routes = newRouteTable(e.Routes())

@@ -16,6 +16,7 @@ type Session struct {
 	ID        string    `bson:"_id"`
 	Subject   string    `bson:"subject"`
 	Role      string    `bson:"role"`
+	TokenID   string    `bson:"token_id,omitempty"` // public ID of the token signed in with
 	CSRFToken string    `bson:"csrf_token"`
 	CreatedAt time.Time `bson:"created_at"`
 	ExpiresAt time.Time `bson:"expires_at"`
@@ -55,6 +56,20 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 		return fmt.Errorf("delete session: %w", runtime.ErrNotFound)
 	}
 	return nil
+}
+
+// DeleteTokenSessions removes the sessions started with the token whose
+// public ID is tokenID and returns how many it removed. An empty tokenID
+// removes nothing.
+func (s *Store) DeleteTokenSessions(ctx context.Context, tokenID string) (int64, error) {
+	if tokenID == "" {
+		return 0, nil
+	}
+	res, err := s.sessions.DeleteMany(ctx, bson.D{{Key: "token_id", Value: tokenID}})
+	if err != nil {
+		return 0, fmt.Errorf("delete sessions of token %q: %w", tokenID, err)
+	}
+	return res.DeletedCount, nil
 }
 
 // DeleteExpiredSessions removes the sessions whose ExpiresAt is not after

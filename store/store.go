@@ -47,6 +47,7 @@ type Store struct {
 	playbooks, heads    *mongo.Collection
 	webhooks            *mongo.Collection
 	tokens, sessions    *mongo.Collection
+	audit               *mongo.Collection
 	actions             *mongo.Collection
 	modules             *mongo.GridFSBucket
 
@@ -132,6 +133,7 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	s.webhooks = s.db.Collection("webhooks")
 	s.tokens = s.db.Collection("tokens")
 	s.sessions = s.db.Collection("sessions")
+	s.audit = s.db.Collection("audit_log")
 	s.actions = s.db.Collection("actions")
 	s.modules = s.db.GridFSBucket(options.GridFSBucket().SetName("modules"))
 	s.active = s.db.Collection("active_runs")

@@ -17,10 +17,13 @@ import (
 )
 
 // Echo context keys that the server's middleware sets before a page
-// handler runs.
+// handler runs. ContextAllows holds a func(method, path string) bool that
+// reports whether the signed-in role may use a route, written with echo's
+// path syntax. Without it every navigation link is shown.
 const (
 	ContextCSRFToken = "csrf_token"
 	ContextSubject   = "subject"
+	ContextAllows    = "allows"
 )
 
 // PlaybookLister lists the latest version of every playbook.
@@ -135,16 +138,23 @@ func (p *Pages) actionList(c echo.Context) error {
 }
 
 // sessionInfo is the signed-in user's name and CSRF token, which the layout
-// shows and embeds.
+// shows and embeds, and the check of which pages the user's role may open.
 type sessionInfo struct {
 	Subject   string
 	CSRFToken string
+	allows    func(method, path string) bool
 }
 
 func session(c echo.Context) sessionInfo {
 	subject, _ := c.Get(ContextSubject).(string)
 	token, _ := c.Get(ContextCSRFToken).(string)
-	return sessionInfo{Subject: subject, CSRFToken: token}
+	allows, _ := c.Get(ContextAllows).(func(method, path string) bool)
+	return sessionInfo{Subject: subject, CSRFToken: token, allows: allows}
+}
+
+// canOpen reports whether the user's role may open the page at path.
+func (s sessionInfo) canOpen(path string) bool {
+	return s.allows == nil || s.allows(http.MethodGet, path)
 }
 
 func render(c echo.Context, status int, component templ.Component) error {

@@ -58,6 +58,10 @@ type config struct {
 	LeaseRenewInterval time.Duration
 	PollInterval       time.Duration
 
+	// AuditRetention is the age after which audit entries are deleted. 0
+	// keeps them forever.
+	AuditRetention time.Duration
+
 	LogLevel      slog.Level
 	LogFormat     string        // "json" or "text"
 	LogOutput     io.Writer     // log destination; nil means stderr
@@ -103,6 +107,10 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 		"how often this process renews its leases and looks for runs to take over")
 	fs.DurationVar(&cfg.PollInterval, "poll-interval", runtime.DefaultPollInterval,
 		"how often waiting runs look for answers and cancel requests stored by other processes")
+	cfg.AuditRetention = defaultAuditRetention
+	fs.Var((*days)(&cfg.AuditRetention), "audit-retention",
+		"how long audit log entries are kept, in days such as 90d or as a duration such as 720h; "+
+			"0 keeps them forever")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log `format`: json or text")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second,
@@ -160,6 +168,37 @@ func checkBodyLimits(cfg *config) error {
 			"a webhook body becomes the trigger step's output, so raise --max-step-output too",
 			cfg.MaxWebhookBody, cfg.MaxStepOutput)
 	}
+	return nil
+}
+
+// defaultAuditRetention is the --audit-retention default: 90 days.
+const defaultAuditRetention = 90 * 24 * time.Hour
+
+// days is a flag value for a long duration, written as whole days with a
+// "d" suffix, such as 90d, or as a Go duration, such as 720h.
+type days time.Duration
+
+func (d *days) String() string {
+	if *d != 0 && time.Duration(*d)%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", time.Duration(*d)/(24*time.Hour))
+	}
+	return time.Duration(*d).String()
+}
+
+func (d *days) Set(s string) error {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		count, err := strconv.Atoi(n)
+		if err != nil || count < 0 || count > math.MaxInt64/int(24*time.Hour) {
+			return fmt.Errorf("%q is not a number of days; use a whole number such as 90d", s)
+		}
+		*d = days(time.Duration(count) * 24 * time.Hour)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a duration; use days such as 90d or a duration such as 720h", s)
+	}
+	*d = days(v)
 	return nil
 }
 

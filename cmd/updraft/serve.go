@@ -148,6 +148,7 @@ func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()
 	go deleteExpiredSessions(ctx, st, log)
+	go deleteOldAuditEntries(ctx, st, cfg.AuditRetention, log)
 	log.Info("server listening", "component", "main", "addr", addr, "public_url", publicURL,
 		"database", st.Describe())
 	if ready != nil {
@@ -350,6 +351,37 @@ func deleteExpiredSessions(ctx context.Context, st *store.Store, log *slog.Logge
 			} else if n > 0 {
 				log.Info("expired sessions deleted", "component", "main", "count", n)
 			}
+		}
+	}
+}
+
+// auditDeleteBatch is the number of audit entries that one delete command
+// removes at most.
+const auditDeleteBatch = 1000
+
+// deleteOldAuditEntries removes the audit entries older than retention at
+// once and then every hour until ctx ends. A retention of 0 or less keeps
+// every entry.
+func deleteOldAuditEntries(ctx context.Context, st *store.Store, retention time.Duration,
+	log *slog.Logger) {
+	if retention <= 0 {
+		return
+	}
+	ticker := time.NewTicker(time.Hour)
+	defer ticker.Stop()
+	for {
+		cutoff := time.Now().Add(-retention)
+		n, err := st.DeleteAuditEntriesBefore(ctx, cutoff, auditDeleteBatch)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("old audit entries not deleted", "component", "main", "deleted", n, "error", err)
+		} else if n > 0 {
+			log.Info("old audit entries deleted", "component", "main", "count", n,
+				"cutoff", cutoff.UTC().Format(time.RFC3339))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
 		}
 	}
 }

@@ -1,4 +1,5 @@
-// The Approvals page: pending approvals with their answer forms.
+// The Approvals page: the pending approvals that the signed-in role may
+// answer, with their answer forms.
 import { useCallback, useEffect, useState } from "react";
 import { listApprovals } from "./api";
 import { ApprovalAnswerForm } from "./ApprovalAnswer";
@@ -11,7 +12,7 @@ export function ApprovalsList() {
   const [answered, setAnswered] = useState<Record<string, string>>({});
 
   const load = useCallback(() => {
-    listApprovals("pending")
+    listApprovals("pending", true)
       .then(setApprovals)
       .catch((e: Error) => setError(e.message));
   }, []);

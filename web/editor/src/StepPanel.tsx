@@ -38,7 +38,15 @@ export function StepPanel(props: Props) {
       {approval && (
         <section className="waiting-approval" aria-label={t("run.waiting_for")}>
           <h3>{t("run.waiting_for")}</h3>
-          <ApprovalAnswerForm approval={approval} onAnswered={() => onAnswered(approval)} />
+          {approval.can_answer === false ? (
+            <p className="hint" data-testid="approval-not-assignee">
+              {approval.question}
+              <br />
+              {t("approvals.not_assignee", { role: approval.assignee_role })}
+            </p>
+          ) : (
+            <ApprovalAnswerForm approval={approval} onAnswered={() => onAnswered(approval)} />
+          )}
         </section>
       )}
       {isEnded(runStatus) && !node.parentId && node.data.type !== "trigger" && (

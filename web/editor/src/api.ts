@@ -137,11 +137,13 @@ export async function rerunRun(id: string, fromNode: string): Promise<{ id: stri
 }
 
 // listApprovals returns the approvals in one status ("pending" for those
-// waiting for an answer), newest first.
-export async function listApprovals(status = "pending"): Promise<Approval[]> {
+// waiting for an answer), newest first. With answerable set, it returns
+// only those that the signed-in role may answer.
+export async function listApprovals(status = "pending", answerable = false): Promise<Approval[]> {
+  const query = answerable ? "&answerable=true" : "";
   const res = await request<Approval[] | { approvals: Approval[] }>(
     "GET",
-    `/api/v1/approvals?status=${encodeURIComponent(status)}`,
+    `/api/v1/approvals?status=${encodeURIComponent(status)}${query}`,
   );
   return Array.isArray(res) ? res : (res?.approvals ?? []);
 }

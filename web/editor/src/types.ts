@@ -115,7 +115,8 @@ export type ApprovalAnswer = {
 };
 
 // Approval is the request of an approval step. comment is "optional",
-// "required" or "none".
+// "required" or "none". can_answer is true when the approval is pending and
+// the signed-in role may answer it: the assignee role or admin.
 export type Approval = {
   id: string;
   run_id: string;
@@ -131,6 +132,7 @@ export type Approval = {
   status: "pending" | "answered" | "timed_out" | "canceled";
   created_at: string;
   answer?: ApprovalAnswer;
+  can_answer?: boolean;
 };
 
 export type RunEvent = {
