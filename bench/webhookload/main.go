@@ -63,6 +63,9 @@ func run(ctx context.Context, binary string, runs, workers int, keep bool) error
 	if err != nil {
 		return err
 	}
+	if err := srv.warmUp(ctx, hook, warmUpRuns); err != nil {
+		return err
+	}
 	posted, err := postWebhooks(ctx, hook, runs, workers)
 	if err != nil {
 		return err
