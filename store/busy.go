@@ -14,9 +14,10 @@ import (
 const busyAttempts = 8
 
 // isBusy reports whether err is FerretDB's SQLite backend reporting that
-// another connection holds the database lock. It happens when several
-// processes write to one standalone FerretDB, and the write did not
-// happen.
+// the write waited longer than its busy timeout (10 s in FerretDB v1.24.2)
+// for SQLite's one write lock. It happens under many concurrent writes,
+// such as several processes writing to one standalone FerretDB, and the
+// write did not happen.
 func isBusy(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "SQLITE_BUSY") ||
 		strings.Contains(err.Error(), "database is locked"))
