@@ -90,12 +90,13 @@ type leaser struct {
 	exclusive bool
 	log       *slog.Logger
 
-	claiming atomic.Bool // set by Resume: the loop claims expired runs
-	start    sync.Once
-	running  bool // set in start when the loop runs
-	stopOnce sync.Once
-	stop     chan struct{} // closed at the end of Shutdown
-	done     chan struct{} // closed when the loop returned
+	claiming  atomic.Bool  // set by Resume: the loop claims expired runs
+	renewedAt atomic.Int64 // Unix nanoseconds of the last renewal
+	start     sync.Once
+	running   bool // set in start when the loop runs
+	stopOnce  sync.Once
+	stop      chan struct{} // closed at the end of Shutdown
+	done      chan struct{} // closed when the loop returned
 
 	mu    sync.Mutex
 	held  map[string]*heldLease // by run id
@@ -329,6 +330,7 @@ func (l *leaser) pass(ctx context.Context) {
 // run by now, except on an exclusive store.
 func (l *leaser) renewHeld(ctx context.Context) {
 	start := time.Now()
+	l.renewedAt.Store(start.UnixNano())
 	l.mu.Lock()
 	var leases []Lease
 	var expired []string
@@ -417,6 +419,11 @@ func (l *leaser) claimAll(ctx context.Context, ids []string, latest map[string]*
 		if !l.expired(cur, now) {
 			continue
 		}
+		// A claim can take seconds on a loaded store, so the held leases
+		// are renewed between claims when they are due.
+		if time.Since(time.Unix(0, l.renewedAt.Load())) >= l.renew {
+			l.renewHeld(ctx)
+		}
 		if err := l.claim(ctx, id, cur); err != nil {
 			l.log.Error("run claim failed", "run_id", id, "error", err)
 			errs = append(errs, err)
@@ -446,7 +453,16 @@ func (l *leaser) claim(ctx context.Context, runID string, cur *Lease) error {
 
 	run, err := l.e.store.GetRun(ctx, runID)
 	switch {
-	case errors.Is(err, ErrNotFound) || err == nil && run.Status.Ended():
+	case err == nil && run.Status.Ended():
+		// The previous owner stopped while it stored the end of the run.
+		err := l.e.completeEnded(ctx, run)
+		l.drop(runID)
+		if err != nil {
+			return err
+		}
+		l.cleanup(ctx, runID)
+		return nil
+	case errors.Is(err, ErrNotFound):
 		l.drop(runID)
 		l.cleanup(ctx, runID)
 		return nil
@@ -460,6 +476,38 @@ func (l *leaser) claim(ctx context.Context, runID string, cur *Lease) error {
 		l.release(run)
 		return err
 	}
+	return nil
+}
+
+// completeEnded finishes storing the end of a run that an owner marked
+// ended but stopped before it moved the run out of the active set or
+// stored its run.finished event.
+func (e *Engine) completeEnded(ctx context.Context, run *Run) error {
+	if err := e.store.UpdateRun(ctx, run); err != nil {
+		return fmt.Errorf("run %q: store its end: %w", run.ID, err)
+	}
+	lastSeq, err := e.lastSeq(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	if lastSeq > 0 {
+		last, err := e.store.ListEvents(ctx, run.ID, lastSeq-1, 1)
+		if err != nil {
+			return fmt.Errorf("run %q: read last event: %w", run.ID, err)
+		}
+		if len(last) == 1 && last[0].Type == EventRunFinished {
+			return nil
+		}
+	}
+	data := map[string]any{"status": run.Status}
+	if run.Error != "" {
+		data["error"] = run.Error
+	}
+	events := e.newJournal(run.ID, lastSeq)
+	if err := events.append(newEvent(EventRunFinished, "", "", data)); err != nil {
+		return err
+	}
+	e.log.Info("run end completed", "run_id", run.ID, "status", run.Status)
 	return nil
 }
 

@@ -51,14 +51,6 @@ func TestCluster_ThreeProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs FerretDB and three updraft processes; skipped with -short")
 	}
-	// TODO: a process killed after it stored a run as ended in active_runs,
-	// and before it inserted the run into runs, loses the run. The process
-	// that claims the run finds it ended and deletes it from active_runs.
-	// That lost runs in 4 of 7 tries of this test, so it runs only on
-	// request.
-	if os.Getenv("UPDRAFT_CLUSTER_TEST") == "" {
-		t.Skip("set UPDRAFT_CLUSTER_TEST=1 to run FerretDB and three updraft processes")
-	}
 	bin := buildUpdraft(t)
 	uri := startFerretDB(t)
 	recv := newKeyReceiver(t, 20*time.Millisecond, "/call/"+killedHost)
