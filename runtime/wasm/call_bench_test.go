@@ -84,19 +84,26 @@ func BenchmarkInvoke(b *testing.B) {
 	const hashInput = `{"text":"abc","algorithms":["sha256"]}`
 
 	cases := []struct {
-		name   string
-		cfg    Config
-		mods   map[string]testModule
-		action string
-		input  string
+		name     string
+		cfg      Config
+		mods     map[string]testModule
+		action   string
+		input    string
+		parallel bool // 8 callers per GOMAXPROCS call at once
 	}{
-		{"c_echo/command", Config{}, reactor, "test.c_echo@1.0.0", `{"text":"abc"}`},
-		{"hash.compute/command", Config{}, bundle, "hash.compute@1.0.0", hashInput},
+		{"c_echo/command", Config{}, reactor, "test.c_echo@1.0.0", `{"text":"abc"}`, false},
+		{"hash.compute/command", Config{}, bundle, "hash.compute@1.0.0", hashInput, false},
 		{"hash.compute/reactor_new_instance", Config{ReactorPoolSize: -1}, reactorBundle,
-			"hash.compute@1.0.0", hashInput},
-		{"hash.compute/reactor_pooled", Config{}, reactorBundle, "hash.compute@1.0.0", hashInput},
-		{"ioc.extract/command", Config{}, bundle, "ioc.extract@1.0.0", report.Body},
-		{"ioc.extract/reactor_pooled", Config{}, reactorBundle, "ioc.extract@1.0.0", report.Body},
+			"hash.compute@1.0.0", hashInput, false},
+		{"hash.compute/reactor_pooled", Config{}, reactorBundle, "hash.compute@1.0.0",
+			hashInput, false},
+		{"hash.compute/reactor_pooled_parallel", Config{}, reactorBundle, "hash.compute@1.0.0",
+			hashInput, true},
+		{"ioc.extract/command", Config{}, bundle, "ioc.extract@1.0.0", report.Body, false},
+		{"ioc.extract/reactor_pooled", Config{}, reactorBundle, "ioc.extract@1.0.0",
+			report.Body, false},
+		{"ioc.extract/reactor_pooled_parallel", Config{}, reactorBundle, "ioc.extract@1.0.0",
+			report.Body, true},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -106,16 +113,39 @@ func BenchmarkInvoke(b *testing.B) {
 			if _, err := h.Invoke(context.Background(), call); err != nil {
 				b.Fatal(err) // also compiles the module before the timer starts
 			}
-			for b.Loop() {
-				if _, err := h.Invoke(context.Background(), call); err != nil {
-					b.Fatal(err)
+			starts := h.reactorStarts.Load()
+			if c.parallel {
+				invokeParallel(b, h, call)
+			} else {
+				for b.Loop() {
+					if _, err := h.Invoke(context.Background(), call); err != nil {
+						b.Fatal(err)
+					}
 				}
+			}
+			if n := h.reactorStarts.Load() - starts; n > 0 {
+				b.ReportMetric(float64(n)/float64(b.N), "starts/op")
 			}
 			if mib := idleMemoryMiB(h); mib > 0 {
 				b.ReportMetric(mib, "idle_MiB")
 			}
 		})
 	}
+}
+
+// invokeParallel calls h.Invoke with call from 8 goroutines per GOMAXPROCS
+// at once.
+func invokeParallel(b *testing.B, h *Host, call runtime.ActionCall) {
+	b.Helper()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := h.Invoke(context.Background(), call); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 // idleMemoryMiB returns the linear memory of the pooled instances.
