@@ -153,8 +153,8 @@ func idleMemoryMiB(h *Host) float64 {
 	h.pool.mu.Lock()
 	defer h.pool.mu.Unlock()
 	var size uint32
-	for _, list := range h.pool.idle {
-		for _, inst := range list {
+	for _, ks := range h.pool.keys {
+		for _, inst := range ks.idle {
 			size += inst.mod.Memory().Size()
 		}
 	}

@@ -22,6 +22,7 @@ const (
 	DefaultReactorPoolSize      = 2
 	DefaultReactorMaxIdle       = 16
 	DefaultReactorMaxCalls      = 1000
+	DefaultReactorWait          = 20 * time.Millisecond
 	DefaultMaxLogLines          = 1000
 	DefaultMaxLogBytes          = 256 << 10
 	DefaultMaxLogLineBytes      = 4 << 10
@@ -87,9 +88,18 @@ type Config struct {
 	Resolver Resolver
 
 	// ReactorPoolSize caps the idle instances of a reactor module kept for
-	// one action version. Zero means DefaultReactorPoolSize, and a negative
-	// value keeps none, so each call starts a new instance.
+	// one action version, and is the number of live instances of it from
+	// which a call waits for one (see ReactorWait). Zero means
+	// DefaultReactorPoolSize, and a negative value keeps none, so each
+	// call starts a new instance.
 	ReactorPoolSize int
+
+	// ReactorWait caps how long a call waits for an instance of its action
+	// version to be released when none is idle and ReactorPoolSize are
+	// live. After the wait, the call starts a new instance. A call that
+	// carries a secret value never waits. Zero means DefaultReactorWait,
+	// and a negative value never waits.
+	ReactorWait time.Duration
 
 	// ReactorMaxIdle caps the idle reactor instances kept for all action
 	// versions together. Zero means DefaultReactorMaxIdle.
@@ -176,6 +186,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ReactorMaxCalls <= 0 {
 		c.ReactorMaxCalls = DefaultReactorMaxCalls
+	}
+	if c.ReactorWait == 0 {
+		c.ReactorWait = DefaultReactorWait
 	}
 	if c.MaxLogLines <= 0 {
 		c.MaxLogLines = DefaultMaxLogLines

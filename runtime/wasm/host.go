@@ -75,8 +75,8 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 		cache:    cache,
 		runtimes: make(map[uint32]wazero.Runtime),
 		modules:  make(map[moduleKey]*compiledModule),
-		pool:     newReactorPool(cfg),
 	}
+	h.pool = newReactorPool(cfg, h.log)
 	h.client = newHTTPClient(cfg, &h.dial)
 	h.log.InfoContext(ctx, "wasm host started",
 		"cache_dir", cfg.CacheDir, "memory_mib", cfg.MemoryMiB, "timeout", cfg.Timeout)

@@ -79,7 +79,8 @@ func (s *logSwitch) Write(p []byte) (int, error) {
 }
 
 // invokeReactor runs one call in an idle instance of the action version,
-// or in a new one. The instance goes back to the pool only when the call
+// in one that another call releases within the wait of the pool, or in a
+// new one. The instance goes back to the pool only when the call
 // succeeded, carried no secret value, read none with secret_get, and the
 // instance has calls left. Any other instance is closed. A call's
 // deadline closes the instance while it runs.
@@ -87,6 +88,14 @@ func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule
 	action *actions.Action, call runtime.ActionCall, request []byte,
 	secrets map[string]string, limits callLimits, outSchema *actions.Schema,
 ) (json.RawMessage, error) {
+	// A call with a secret value closes its instance after use, so it
+	// does not wait to take an instance that another call could reuse.
+	key := poolKey{sha256: action.SHA256, pages: limits.pages, action: action.Manifest.Ref()}
+	inst, err := h.pool.acquire(ctx, key, !hasSecretValue(secrets))
+	if err != nil {
+		return nil, fmt.Errorf("action %q: wait for a reactor instance: %w", call.Action, err)
+	}
+
 	callCtx, cancel := context.WithTimeout(ctx, limits.timeout)
 	defer cancel()
 
@@ -100,8 +109,6 @@ func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule
 		hostCalls: state,
 	}
 
-	key := poolKey{sha256: action.SHA256, pages: limits.pages, action: action.Manifest.Ref()}
-	inst := h.pool.get(key)
 	if inst == nil {
 		inst, res.err = h.startReactor(callCtx, compiled, action, limits.pages, stderr)
 	} else {
@@ -117,8 +124,9 @@ func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule
 	res.deadline = errors.Is(callCtx.Err(), context.DeadlineExceeded)
 
 	out, err := h.result(ctx, res, outSchema)
-	reusable := err == nil && !hasSecretValue(secrets) && !state.secretWasRead()
-	h.releaseReactor(ctx, key, inst, reusable)
+	reusable := err == nil && inst != nil && inst.calls < h.cfg.ReactorMaxCalls &&
+		!hasSecretValue(secrets) && !state.secretWasRead()
+	h.pool.release(ctx, key, inst, reusable)
 	return out, err
 }
 
@@ -186,20 +194,6 @@ func (inst *reactorInstance) call(ctx context.Context, request []byte, out *capp
 	}
 	_, err = out.Write(envelope) // copies, so the instance may reuse its memory
 	return err
-}
-
-// releaseReactor returns inst to the pool when reusable is true and inst
-// has calls left, and closes it otherwise.
-func (h *Host) releaseReactor(ctx context.Context, key poolKey, inst *reactorInstance, reusable bool) {
-	if inst == nil {
-		return
-	}
-	if reusable && inst.calls < h.cfg.ReactorMaxCalls && h.pool.put(key, inst) {
-		return
-	}
-	if err := inst.mod.Close(context.WithoutCancel(ctx)); err != nil {
-		h.log.WarnContext(ctx, "reactor instance close failed", "action", key.action, "error", err)
-	}
 }
 
 // hasSecretValue reports whether any secret is non-empty.
