@@ -81,44 +81,44 @@ func BenchmarkInvoke(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const hashInput = `{"text":"abc","algorithms":["sha256"]}`
+
+	hash := benchCall("hash.compute@1.0.0", `{"text":"abc","algorithms":["sha256"]}`)
+	ioc := benchCall("ioc.extract@1.0.0", report.Body)
 
 	cases := []struct {
 		name     string
 		cfg      Config
 		mods     map[string]testModule
-		action   string
-		input    string
-		parallel bool // 8 callers per GOMAXPROCS call at once
+		calls    []runtime.ActionCall // made in turn by each caller
+		parallel bool                 // 8 callers per GOMAXPROCS at once
 	}{
-		{"c_echo/command", Config{}, reactor, "test.c_echo@1.0.0", `{"text":"abc"}`, false},
-		{"hash.compute/command", Config{}, bundle, "hash.compute@1.0.0", hashInput, false},
+		{"c_echo/command", Config{}, reactor,
+			[]runtime.ActionCall{benchCall("test.c_echo@1.0.0", `{"text":"abc"}`)}, false},
+		{"hash.compute/command", Config{}, bundle, []runtime.ActionCall{hash}, false},
 		{"hash.compute/reactor_new_instance", Config{ReactorPoolSize: -1}, reactorBundle,
-			"hash.compute@1.0.0", hashInput, false},
-		{"hash.compute/reactor_pooled", Config{}, reactorBundle, "hash.compute@1.0.0",
-			hashInput, false},
-		{"hash.compute/reactor_pooled_parallel", Config{}, reactorBundle, "hash.compute@1.0.0",
-			hashInput, true},
-		{"ioc.extract/command", Config{}, bundle, "ioc.extract@1.0.0", report.Body, false},
-		{"ioc.extract/reactor_pooled", Config{}, reactorBundle, "ioc.extract@1.0.0",
-			report.Body, false},
-		{"ioc.extract/reactor_pooled_parallel", Config{}, reactorBundle, "ioc.extract@1.0.0",
-			report.Body, true},
+			[]runtime.ActionCall{hash}, false},
+		{"hash.compute/reactor_pooled", Config{}, reactorBundle, []runtime.ActionCall{hash}, false},
+		{"hash.compute/reactor_pooled_parallel", Config{}, reactorBundle,
+			[]runtime.ActionCall{hash}, true},
+		{"ioc.extract/command", Config{}, bundle, []runtime.ActionCall{ioc}, false},
+		{"ioc.extract/reactor_pooled", Config{}, reactorBundle, []runtime.ActionCall{ioc}, false},
+		{"ioc.extract+hash.compute/reactor_pooled_parallel", Config{}, reactorBundle,
+			[]runtime.ActionCall{ioc, hash}, true},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			h := newHostWith(b, c.cfg, c.mods)
-			call := runtime.ActionCall{Action: c.action, Input: json.RawMessage(c.input),
-				RunID: "run-1", StepID: "step-1", IdempotencyKey: "step-1/1"}
-			if _, err := h.Invoke(context.Background(), call); err != nil {
-				b.Fatal(err) // also compiles the module before the timer starts
+			for _, call := range c.calls {
+				if _, err := h.Invoke(context.Background(), call); err != nil {
+					b.Fatal(err) // also compiles the module before the timer starts
+				}
 			}
 			starts := h.reactorStarts.Load()
 			if c.parallel {
-				invokeParallel(b, h, call)
+				invokeParallel(b, h, c.calls)
 			} else {
 				for b.Loop() {
-					if _, err := h.Invoke(context.Background(), call); err != nil {
+					if _, err := h.Invoke(context.Background(), c.calls[0]); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -133,14 +133,19 @@ func BenchmarkInvoke(b *testing.B) {
 	}
 }
 
-// invokeParallel calls h.Invoke with call from 8 goroutines per GOMAXPROCS
-// at once.
-func invokeParallel(b *testing.B, h *Host, call runtime.ActionCall) {
+func benchCall(action, input string) runtime.ActionCall {
+	return runtime.ActionCall{Action: action, Input: json.RawMessage(input),
+		RunID: "run-1", StepID: "step-1", IdempotencyKey: "step-1/1"}
+}
+
+// invokeParallel runs 8 callers per GOMAXPROCS at once, each making the
+// calls in turn. One op is one call.
+func invokeParallel(b *testing.B, h *Host, calls []runtime.ActionCall) {
 	b.Helper()
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := h.Invoke(context.Background(), call); err != nil {
+		for i := 0; pb.Next(); i++ {
+			if _, err := h.Invoke(context.Background(), calls[i%len(calls)]); err != nil {
 				b.Error(err)
 				return
 			}
