@@ -54,6 +54,10 @@ type compiledModule struct {
 	module  wazero.CompiledModule
 	reactor bool // the module exports the reactor functions
 	err     error
+
+	// startNanos is a moving average of the time a reactor instance of
+	// the module took to start, or 0 before the first one started.
+	startNanos atomic.Int64
 }
 
 // NewHost returns a Host for cfg. Close releases it.

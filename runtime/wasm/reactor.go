@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -84,14 +85,18 @@ func (s *logSwitch) Write(p []byte) (int, error) {
 // succeeded, carried no secret value, read none with secret_get, and the
 // instance has calls left. Any other instance is closed. A call's
 // deadline closes the instance while it runs.
-func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule,
+func (h *Host) invokeReactor(ctx context.Context, compiled *compiledModule,
 	action *actions.Action, call runtime.ActionCall, request []byte,
 	secrets map[string]string, limits callLimits, outSchema *actions.Schema,
 ) (json.RawMessage, error) {
 	// A call with a secret value closes its instance after use, so it
 	// does not wait to take an instance that another call could reuse.
+	wait := time.Duration(-1)
+	if !hasSecretValue(secrets) {
+		wait = h.reactorWait(compiled)
+	}
 	key := poolKey{sha256: action.SHA256, pages: limits.pages, action: action.Manifest.Ref()}
-	inst, err := h.pool.acquire(ctx, key, !hasSecretValue(secrets))
+	inst, err := h.pool.acquire(ctx, key, wait)
 	if err != nil {
 		return nil, fmt.Errorf("action %q: wait for a reactor instance: %w", call.Action, err)
 	}
@@ -130,8 +135,39 @@ func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule
 	return out, err
 }
 
+// reactorWait returns how long a call of compiled waits for a busy
+// instance to be released: Config.ReactorWait when set, else half the
+// average time an instance of compiled took to start, at most
+// maxReactorWait, or DefaultReactorWait before the first one started.
+// Waiting longer than a start would take only delays the call.
+func (h *Host) reactorWait(compiled *compiledModule) time.Duration {
+	if h.cfg.ReactorWait != 0 {
+		return h.cfg.ReactorWait
+	}
+	average := time.Duration(compiled.startNanos.Load())
+	if average == 0 {
+		return DefaultReactorWait
+	}
+	return min(average/2, maxReactorWait)
+}
+
+// recordStart adds the start time of one instance to the moving average
+// of compiled, weighting the new sample by a quarter.
+func (compiled *compiledModule) recordStart(d time.Duration) {
+	for {
+		old := compiled.startNanos.Load()
+		next := int64(d)
+		if old > 0 {
+			next = old + (next-old)/4
+		}
+		if compiled.startNanos.CompareAndSwap(old, max(next, 1)) {
+			return
+		}
+	}
+}
+
 // startReactor instantiates the module and runs its _initialize export.
-func (h *Host) startReactor(ctx context.Context, compiled wazero.CompiledModule,
+func (h *Host) startReactor(ctx context.Context, compiled *compiledModule,
 	action *actions.Action, pages uint32, log *lineWriter,
 ) (*reactorInstance, error) {
 	r, err := h.runtime(ctx, pages)
@@ -149,13 +185,15 @@ func (h *Host) startReactor(ctx context.Context, compiled wazero.CompiledModule,
 		WithSysNanosleep().
 		WithRandSource(rand.Reader).
 		WithStartFunctions(exportInitialize)
-	mod, err := r.InstantiateModule(ctx, compiled, mc)
+	start := time.Now()
+	mod, err := r.InstantiateModule(ctx, compiled.module, mc)
 	if err != nil {
 		if mod != nil {
 			_ = mod.Close(context.WithoutCancel(ctx))
 		}
 		return nil, err
 	}
+	compiled.recordStart(time.Since(start))
 	h.reactorStarts.Add(1)
 	return &reactorInstance{
 		mod:    mod,

@@ -18,12 +18,11 @@ type poolKey struct {
 
 // reactorPool keeps idle reactor instances, at most perKey for one key and
 // maxIdle in all, and counts the live instances of each key. A call that
-// finds no idle instance of a key with perKey live ones waits up to wait
-// for another call to release one, and then starts a new one.
+// finds no idle instance of a key with perKey live ones may wait for
+// another call to release one before it starts a new one.
 type reactorPool struct {
 	perKey  int
 	maxIdle int
-	wait    time.Duration // negative: calls never wait
 	log     *slog.Logger
 
 	mu     sync.Mutex
@@ -50,7 +49,6 @@ func newReactorPool(cfg Config, log *slog.Logger) *reactorPool {
 	return &reactorPool{
 		perKey:  max(cfg.ReactorPoolSize, 0),
 		maxIdle: cfg.ReactorMaxIdle,
-		wait:    cfg.ReactorWait,
 		log:     log,
 		keys:    make(map[poolKey]*keyState),
 	}
@@ -58,11 +56,11 @@ func newReactorPool(cfg Config, log *slog.Logger) *reactorPool {
 
 // acquire returns an idle instance of key, or an instance that another
 // call releases while this one waits, or nil when the caller is to start
-// a new instance. It waits only when mayWait is true and key has perKey
-// live instances, up to p.wait or until ctx is done, and then returns
-// ctx.Err(). The caller passes what it got, or the instance it started,
-// to release.
-func (p *reactorPool) acquire(ctx context.Context, key poolKey, mayWait bool) (*reactorInstance, error) {
+// a new instance. It waits only when key has perKey live instances, up to
+// wait (never when wait is negative) or until ctx is done, and then
+// returns ctx.Err(). The caller passes what it got, or the instance it
+// started, to release.
+func (p *reactorPool) acquire(ctx context.Context, key poolKey, wait time.Duration) (*reactorInstance, error) {
 	p.mu.Lock()
 	if p.closed || p.perKey == 0 {
 		p.mu.Unlock()
@@ -78,7 +76,7 @@ func (p *reactorPool) acquire(ctx context.Context, key poolKey, mayWait bool) (*
 		p.mu.Unlock()
 		return inst, nil
 	}
-	if ks.live < p.perKey || !mayWait || p.wait < 0 {
+	if ks.live < p.perKey || wait < 0 {
 		ks.live++
 		p.mu.Unlock()
 		return nil, nil
@@ -87,13 +85,15 @@ func (p *reactorPool) acquire(ctx context.Context, key poolKey, mayWait bool) (*
 	ks.waiters = append(ks.waiters, w)
 	p.mu.Unlock()
 
-	return p.await(ctx, key, w)
+	return p.await(ctx, key, w, wait)
 }
 
 // await waits for a grant to w. When the wait runs out first, the caller
 // starts a new instance, which counts as live beyond perKey.
-func (p *reactorPool) await(ctx context.Context, key poolKey, w *poolWaiter) (*reactorInstance, error) {
-	timer := time.NewTimer(p.wait)
+func (p *reactorPool) await(ctx context.Context, key poolKey, w *poolWaiter,
+	wait time.Duration,
+) (*reactorInstance, error) {
+	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
 	case inst := <-w.grant:

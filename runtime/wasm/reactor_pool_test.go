@@ -207,11 +207,11 @@ func TestHost_ReactorWaitEndsOnCancel(t *testing.T) {
 }
 
 func TestReactorPool_HandsOffInArrivalOrder(t *testing.T) {
-	p := newReactorPool(Config{ReactorPoolSize: 1, ReactorMaxIdle: 4, ReactorWait: time.Hour},
+	p := newReactorPool(Config{ReactorPoolSize: 1, ReactorMaxIdle: 4},
 		slog.New(slog.DiscardHandler))
 	key := poolKey{action: "a@1.0.0"}
 	ctx := t.Context()
-	if inst, err := p.acquire(ctx, key, true); inst != nil || err != nil {
+	if inst, err := p.acquire(ctx, key, time.Hour); inst != nil || err != nil {
 		t.Fatalf("first acquire = %v, %v, want nil, nil (start a new instance)", inst, err)
 	}
 
@@ -219,7 +219,7 @@ func TestReactorPool_HandsOffInArrivalOrder(t *testing.T) {
 	for i := range grants {
 		grants[i] = make(chan *reactorInstance, 1)
 		go func() {
-			inst, err := p.acquire(ctx, key, true)
+			inst, err := p.acquire(ctx, key, time.Hour)
 			if err != nil {
 				t.Errorf("waiter %d: %v", i, err)
 			}
@@ -248,15 +248,15 @@ func TestReactorPool_HandsOffInArrivalOrder(t *testing.T) {
 }
 
 func TestReactorPool_CloseEndsWait(t *testing.T) {
-	p := newReactorPool(Config{ReactorPoolSize: 1, ReactorMaxIdle: 4, ReactorWait: time.Hour},
+	p := newReactorPool(Config{ReactorPoolSize: 1, ReactorMaxIdle: 4},
 		slog.New(slog.DiscardHandler))
 	key := poolKey{action: "a@1.0.0"}
-	if _, err := p.acquire(t.Context(), key, true); err != nil {
+	if _, err := p.acquire(t.Context(), key, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan *reactorInstance, 1)
 	go func() {
-		inst, err := p.acquire(t.Context(), key, true)
+		inst, err := p.acquire(t.Context(), key, time.Hour)
 		if err != nil {
 			t.Errorf("acquire: %v", err)
 		}
@@ -273,11 +273,11 @@ func TestReactorPool_CloseEndsWait(t *testing.T) {
 }
 
 func TestReactorPool_Caps(t *testing.T) {
-	p := newReactorPool(Config{ReactorPoolSize: 2, ReactorMaxIdle: 3, ReactorWait: -1},
+	p := newReactorPool(Config{ReactorPoolSize: 2, ReactorMaxIdle: 3},
 		slog.New(slog.DiscardHandler))
 	a, b := poolKey{action: "a@1.0.0"}, poolKey{action: "b@1.0.0"}
 	for _, key := range []poolKey{a, a, a, b, b} {
-		if inst, _ := p.acquire(t.Context(), key, true); inst != nil {
+		if inst, _ := p.acquire(t.Context(), key, -1); inst != nil {
 			t.Fatalf("acquire(%s) returned an idle instance of an empty pool", key.action)
 		}
 	}
@@ -298,11 +298,11 @@ func TestReactorPool_Caps(t *testing.T) {
 		}
 	}
 	for i := range 2 {
-		if inst, _ := p.acquire(t.Context(), a, true); inst == nil {
+		if inst, _ := p.acquire(t.Context(), a, -1); inst == nil {
 			t.Errorf("acquire(a) %d = nil, want an idle instance", i)
 		}
 	}
-	if inst, _ := p.acquire(t.Context(), a, true); inst != nil {
+	if inst, _ := p.acquire(t.Context(), a, -1); inst != nil {
 		t.Error("acquire(a) returned a third idle instance, want nil")
 	}
 	if !keepIdle(p, b, &reactorInstance{}) {
@@ -316,4 +316,33 @@ func keepIdle(p *reactorPool, key poolKey, inst *reactorInstance) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.passOn(key, inst, true)
+}
+
+func TestHost_ReactorWait(t *testing.T) {
+	tests := []struct {
+		name   string
+		wait   time.Duration // Config.ReactorWait
+		starts []time.Duration
+		want   time.Duration
+	}{
+		{"set", 5 * time.Millisecond, []time.Duration{time.Second}, 5 * time.Millisecond},
+		{"never", -1, nil, -1},
+		{"before a start", 0, nil, DefaultReactorWait},
+		{"half one start", 0, []time.Duration{40 * time.Millisecond}, 20 * time.Millisecond},
+		{"moving average", 0, []time.Duration{40 * time.Millisecond, 200 * time.Millisecond},
+			40 * time.Millisecond}, // 40 + (200-40)/4 = 80, halved
+		{"capped", 0, []time.Duration{10 * time.Second}, maxReactorWait},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &Host{cfg: Config{ReactorWait: tt.wait}}
+			compiled := &compiledModule{}
+			for _, d := range tt.starts {
+				compiled.recordStart(d)
+			}
+			if got := h.reactorWait(compiled); got != tt.want {
+				t.Errorf("reactorWait = %v, want %v", got, tt.want)
+			}
+		})
+	}
 }
