@@ -104,6 +104,8 @@ func BenchmarkInvoke(b *testing.B) {
 		{"ioc.extract/reactor_pooled", Config{}, reactorBundle, []runtime.ActionCall{ioc}, false},
 		{"ioc.extract+hash.compute/reactor_pooled_parallel", Config{}, reactorBundle,
 			[]runtime.ActionCall{ioc, hash}, true},
+		{"ioc.extract+hash.compute/reactor_pooled_parallel_no_wait", Config{ReactorWait: -1},
+			reactorBundle, []runtime.ActionCall{ioc, hash}, true},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

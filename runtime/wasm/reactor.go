@@ -136,9 +136,9 @@ func (h *Host) invokeReactor(ctx context.Context, compiled *compiledModule,
 }
 
 // reactorWait returns how long a call of compiled waits for a busy
-// instance to be released: Config.ReactorWait when set, else half the
-// average time an instance of compiled took to start, at most
-// maxReactorWait, or DefaultReactorWait before the first one started.
+// instance to be released. That is Config.ReactorWait when set. Otherwise
+// it is half the average time an instance of compiled took to start, at
+// most maxReactorWait, or DefaultReactorWait before the first start.
 // Waiting longer than a start would take only delays the call.
 func (h *Host) reactorWait(compiled *compiledModule) time.Duration {
 	if h.cfg.ReactorWait != 0 {

@@ -144,10 +144,10 @@ func (p *reactorPool) removeWaiter(key poolKey, w *poolWaiter) bool {
 // to start, the first waiting call may start a new instance in its place.
 func (p *reactorPool) release(ctx context.Context, key poolKey, inst *reactorInstance, reusable bool) {
 	p.mu.Lock()
-	kept := p.passOn(key, inst, reusable && inst != nil)
+	taken := p.passOn(key, inst, reusable && inst != nil)
 	p.mu.Unlock()
 
-	if inst != nil && !kept {
+	if inst != nil && !taken {
 		if err := inst.mod.Close(context.WithoutCancel(ctx)); err != nil {
 			p.log.WarnContext(ctx, "reactor instance close failed", "action", key.action, "error", err)
 		}

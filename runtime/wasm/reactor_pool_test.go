@@ -59,21 +59,21 @@ func invokeConcurrently(t *testing.T, h *Host, n int, input string) []error {
 	return errs
 }
 
-// gateServer is a local HTTP server that holds each request until it is
-// open, and counts the requests it holds at once.
+// gateServer is a local HTTP server that holds each request until its
+// gate opens, and counts the requests in flight.
 type gateServer struct {
 	*httptest.Server
-	openAt int // requests held at once that open the gate
+	openAt int // requests in flight that open the gate
 
-	mu      sync.Mutex
-	held    int
-	maxHeld int
-	gate    chan struct{}
-	opened  bool
+	mu          sync.Mutex
+	inFlight    int
+	maxInFlight int
+	gate        chan struct{}
+	opened      bool
 }
 
-// newGateServer returns a server that opens once it holds openAt requests,
-// or when open is called.
+// newGateServer returns a server whose gate opens once openAt requests
+// are in flight, or when open is called.
 func newGateServer(t *testing.T, openAt int) *gateServer {
 	t.Helper()
 	g := &gateServer{openAt: openAt, gate: make(chan struct{})}
@@ -85,9 +85,9 @@ func newGateServer(t *testing.T, openAt int) *gateServer {
 
 func (g *gateServer) serve(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
-	g.held++
-	g.maxHeld = max(g.maxHeld, g.held)
-	if g.held >= g.openAt {
+	g.inFlight++
+	g.maxInFlight = max(g.maxInFlight, g.inFlight)
+	if g.inFlight >= g.openAt {
 		g.openLocked()
 	}
 	g.mu.Unlock()
@@ -98,7 +98,7 @@ func (g *gateServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	g.mu.Lock()
-	g.held--
+	g.inFlight--
 	g.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
@@ -116,16 +116,16 @@ func (g *gateServer) openLocked() {
 	}
 }
 
-func (g *gateServer) heldNow() int {
+func (g *gateServer) currentInFlight() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.held
+	return g.inFlight
 }
 
-func (g *gateServer) mostHeld() int {
+func (g *gateServer) peakInFlight() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.maxHeld
+	return g.maxInFlight
 }
 
 func TestHost_ReactorConcurrentCallsReuseInstances(t *testing.T) {
@@ -149,8 +149,8 @@ func TestHost_ReactorConcurrentCallsReuseInstances(t *testing.T) {
 }
 
 // TestHost_ReactorSlowCallsExceedPoolSize checks that calls blocked in a
-// host call do not queue behind the pool size. The server answers only
-// once it holds more requests than the pool has instances.
+// host call do not queue behind the pool size. The server responds only
+// once more requests are in flight than the pool has instances.
 func TestHost_ReactorSlowCallsExceedPoolSize(t *testing.T) {
 	reactor, _, _ := extraModules(t)
 	server := newGateServer(t, 3)
@@ -162,7 +162,7 @@ func TestHost_ReactorSlowCallsExceedPoolSize(t *testing.T) {
 			t.Errorf("call %d: %v", i, err)
 		}
 	}
-	if n := server.mostHeld(); n <= 2 {
+	if n := server.peakInFlight(); n <= 2 {
 		t.Errorf("requests in flight at once = %d, want more than 2 (the pool size)", n)
 	}
 }
@@ -178,7 +178,7 @@ func TestHost_ReactorWaitEndsOnCancel(t *testing.T) {
 		_, _, err := invoke(t, h, "test.reactor@1.0.0", `{"mode":"http","url":"`+server.URL+`"}`)
 		first <- err
 	}()
-	waitUntil(func() bool { return server.heldNow() == 1 })
+	waitUntil(func() bool { return server.currentInFlight() == 1 })
 
 	ctx, cancel := context.WithCancel(t.Context())
 	second := make(chan error, 1)
@@ -203,6 +203,44 @@ func TestHost_ReactorWaitEndsOnCancel(t *testing.T) {
 	}
 	if n := h.reactorStarts.Load(); n != 1 {
 		t.Errorf("reactor instances started = %d, want 1", n)
+	}
+}
+
+func TestHost_ReactorSecretCallDoesNotWait(t *testing.T) {
+	reactor, _, _ := extraModules(t)
+	server := newGateServer(t, 2)
+	h := newHostWith(t, Config{
+		ReactorPoolSize: 1, ReactorWait: time.Hour, AllowLoopback: true,
+		Secrets: staticSecrets{"empty": "", "stored": "s1-value"},
+	}, reactor)
+	const ref = "test.reactor_secret@1.0.0"
+
+	// The first call carries no secret value and holds the only instance
+	// until the gate opens.
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := invokeGranted(t, h, ref, `{"mode":"http","url":"`+server.URL+`"}`,
+			map[string]string{"token": "empty"})
+		first <- err
+	}()
+	waitUntil(func() bool { return server.currentInFlight() == 1 })
+
+	// With a wait of an hour, the second call returns before the gate
+	// opens only if it does not wait.
+	_, _, err := invokeGranted(t, h, ref, `{"mode":"echo"}`, map[string]string{"token": "stored"})
+	if err != nil {
+		t.Errorf("call with a secret value: %v", err)
+	}
+	if n := server.currentInFlight(); n != 1 {
+		t.Errorf("requests in flight after the call with a secret value = %d, want 1", n)
+	}
+	if n := h.reactorStarts.Load(); n != 2 {
+		t.Errorf("reactor instances started = %d, want 2", n)
+	}
+
+	server.open()
+	if err := <-first; err != nil {
+		t.Errorf("first call: %v", err)
 	}
 }
 
