@@ -153,6 +153,9 @@ func (h *Host) reactorWait(compiled *compiledModule) time.Duration {
 
 // recordStart adds the start time of one instance to the moving average
 // of compiled, weighting the new sample by a quarter.
+//
+// NOTE: only new starts move the average, so after a burst of slow starts
+// the wait stays near maxReactorWait until later starts bring it down.
 func (compiled *compiledModule) recordStart(d time.Duration) {
 	for {
 		old := compiled.startNanos.Load()
