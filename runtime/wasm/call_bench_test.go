@@ -81,35 +81,52 @@ func BenchmarkInvoke(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const hashInput = `{"text":"abc","algorithms":["sha256"]}`
+
+	hash := benchCall("hash.compute@1.0.0", `{"text":"abc","algorithms":["sha256"]}`)
+	ioc := benchCall("ioc.extract@1.0.0", report.Body)
 
 	cases := []struct {
-		name   string
-		cfg    Config
-		mods   map[string]testModule
-		action string
-		input  string
+		name     string
+		cfg      Config
+		mods     map[string]testModule
+		calls    []runtime.ActionCall // made in turn by each caller
+		parallel bool                 // 8 callers per GOMAXPROCS at once
 	}{
-		{"c_echo/command", Config{}, reactor, "test.c_echo@1.0.0", `{"text":"abc"}`},
-		{"hash.compute/command", Config{}, bundle, "hash.compute@1.0.0", hashInput},
+		{"c_echo/command", Config{}, reactor,
+			[]runtime.ActionCall{benchCall("test.c_echo@1.0.0", `{"text":"abc"}`)}, false},
+		{"hash.compute/command", Config{}, bundle, []runtime.ActionCall{hash}, false},
 		{"hash.compute/reactor_new_instance", Config{ReactorPoolSize: -1}, reactorBundle,
-			"hash.compute@1.0.0", hashInput},
-		{"hash.compute/reactor_pooled", Config{}, reactorBundle, "hash.compute@1.0.0", hashInput},
-		{"ioc.extract/command", Config{}, bundle, "ioc.extract@1.0.0", report.Body},
-		{"ioc.extract/reactor_pooled", Config{}, reactorBundle, "ioc.extract@1.0.0", report.Body},
+			[]runtime.ActionCall{hash}, false},
+		{"hash.compute/reactor_pooled", Config{}, reactorBundle, []runtime.ActionCall{hash}, false},
+		{"hash.compute/reactor_pooled_parallel", Config{}, reactorBundle,
+			[]runtime.ActionCall{hash}, true},
+		{"ioc.extract/command", Config{}, bundle, []runtime.ActionCall{ioc}, false},
+		{"ioc.extract/reactor_pooled", Config{}, reactorBundle, []runtime.ActionCall{ioc}, false},
+		{"ioc.extract+hash.compute/reactor_pooled_parallel", Config{}, reactorBundle,
+			[]runtime.ActionCall{ioc, hash}, true},
+		{"ioc.extract+hash.compute/reactor_pooled_parallel_no_wait", Config{ReactorWait: -1},
+			reactorBundle, []runtime.ActionCall{ioc, hash}, true},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			h := newHostWith(b, c.cfg, c.mods)
-			call := runtime.ActionCall{Action: c.action, Input: json.RawMessage(c.input),
-				RunID: "run-1", StepID: "step-1", IdempotencyKey: "step-1/1"}
-			if _, err := h.Invoke(context.Background(), call); err != nil {
-				b.Fatal(err) // also compiles the module before the timer starts
-			}
-			for b.Loop() {
+			for _, call := range c.calls {
 				if _, err := h.Invoke(context.Background(), call); err != nil {
-					b.Fatal(err)
+					b.Fatal(err) // also compiles the module before the timer starts
 				}
+			}
+			starts := h.reactorStarts.Load()
+			if c.parallel {
+				invokeParallel(b, h, c.calls)
+			} else {
+				for b.Loop() {
+					if _, err := h.Invoke(context.Background(), c.calls[0]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			if n := h.reactorStarts.Load() - starts; n > 0 {
+				b.ReportMetric(float64(n)/float64(b.N), "starts/op")
 			}
 			if mib := idleMemoryMiB(h); mib > 0 {
 				b.ReportMetric(mib, "idle_MiB")
@@ -118,13 +135,33 @@ func BenchmarkInvoke(b *testing.B) {
 	}
 }
 
+func benchCall(action, input string) runtime.ActionCall {
+	return runtime.ActionCall{Action: action, Input: json.RawMessage(input),
+		RunID: "run-1", StepID: "step-1", IdempotencyKey: "step-1/1"}
+}
+
+// invokeParallel runs 8 callers per GOMAXPROCS at once, each making the
+// calls in turn. One op is one call.
+func invokeParallel(b *testing.B, h *Host, calls []runtime.ActionCall) {
+	b.Helper()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			if _, err := h.Invoke(context.Background(), calls[i%len(calls)]); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // idleMemoryMiB returns the linear memory of the pooled instances.
 func idleMemoryMiB(h *Host) float64 {
 	h.pool.mu.Lock()
 	defer h.pool.mu.Unlock()
 	var size uint32
-	for _, list := range h.pool.idle {
-		for _, inst := range list {
+	for _, ks := range h.pool.keys {
+		for _, inst := range ks.idle {
 			size += inst.mod.Memory().Size()
 		}
 	}

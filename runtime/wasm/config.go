@@ -22,10 +22,15 @@ const (
 	DefaultReactorPoolSize      = 2
 	DefaultReactorMaxIdle       = 16
 	DefaultReactorMaxCalls      = 1000
+	DefaultReactorWait          = 20 * time.Millisecond // until a start time is measured
 	DefaultMaxLogLines          = 1000
 	DefaultMaxLogBytes          = 256 << 10
 	DefaultMaxLogLineBytes      = 4 << 10
 )
+
+// maxReactorWait caps the wait for a busy reactor instance that follows
+// from the measured start time when Config.ReactorWait is zero.
+const maxReactorWait = 250 * time.Millisecond
 
 // Config configures a Host. The zero value of each field except Registry
 // and Modules works.
@@ -87,9 +92,20 @@ type Config struct {
 	Resolver Resolver
 
 	// ReactorPoolSize caps the idle instances of a reactor module kept for
-	// one action version. Zero means DefaultReactorPoolSize, and a negative
-	// value keeps none, so each call starts a new instance.
+	// one action version, and is the number of live instances of it from
+	// which a call waits for one (see ReactorWait). Zero means
+	// DefaultReactorPoolSize, and a negative value keeps none, so each
+	// call starts a new instance.
 	ReactorPoolSize int
+
+	// ReactorWait caps how long a call waits for an instance of its action
+	// version to be released when none is idle and ReactorPoolSize are
+	// live. After the wait, the call starts a new instance. A call that
+	// carries a secret value never waits. Zero means half the average
+	// time that instances of the module took to start, at most 250 ms, or
+	// DefaultReactorWait before one has started. A negative value never
+	// waits.
+	ReactorWait time.Duration
 
 	// ReactorMaxIdle caps the idle reactor instances kept for all action
 	// versions together. Zero means DefaultReactorMaxIdle.

@@ -54,6 +54,10 @@ type compiledModule struct {
 	module  wazero.CompiledModule
 	reactor bool // the module exports the reactor functions
 	err     error
+
+	// startNanos is a moving average of the time a reactor instance of
+	// the module took to start, or 0 before the first one started.
+	startNanos atomic.Int64
 }
 
 // NewHost returns a Host for cfg. Close releases it.
@@ -75,8 +79,8 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 		cache:    cache,
 		runtimes: make(map[uint32]wazero.Runtime),
 		modules:  make(map[moduleKey]*compiledModule),
-		pool:     newReactorPool(cfg),
 	}
+	h.pool = newReactorPool(cfg, h.log)
 	h.client = newHTTPClient(cfg, &h.dial)
 	h.log.InfoContext(ctx, "wasm host started",
 		"cache_dir", cfg.CacheDir, "memory_mib", cfg.MemoryMiB, "timeout", cfg.Timeout)

@@ -60,7 +60,7 @@ func (h *Host) Invoke(ctx context.Context, call runtime.ActionCall) (json.RawMes
 
 	start := time.Now()
 	if compiled.reactor {
-		out, err := h.invokeReactor(ctx, compiled.module, action, call, stdin, secrets, limits, outSchema)
+		out, err := h.invokeReactor(ctx, compiled, action, call, stdin, secrets, limits, outSchema)
 		out, err = redactResult(out, err, secrets)
 		h.logCall(ctx, call, start, err)
 		return out, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -79,14 +80,27 @@ func (s *logSwitch) Write(p []byte) (int, error) {
 }
 
 // invokeReactor runs one call in an idle instance of the action version,
-// or in a new one. The instance goes back to the pool only when the call
+// in one that another call releases within the wait of the pool, or in a
+// new one. The instance goes back to the pool only when the call
 // succeeded, carried no secret value, read none with secret_get, and the
 // instance has calls left. Any other instance is closed. A call's
 // deadline closes the instance while it runs.
-func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule,
+func (h *Host) invokeReactor(ctx context.Context, compiled *compiledModule,
 	action *actions.Action, call runtime.ActionCall, request []byte,
 	secrets map[string]string, limits callLimits, outSchema *actions.Schema,
 ) (json.RawMessage, error) {
+	// A call with a secret value closes its instance after use, so it
+	// does not wait to take an instance that another call could reuse.
+	wait := time.Duration(-1)
+	if !hasSecretValue(secrets) {
+		wait = h.reactorWait(compiled)
+	}
+	key := poolKey{sha256: action.SHA256, pages: limits.pages, action: action.Manifest.Ref()}
+	inst, err := h.pool.acquire(ctx, key, wait)
+	if err != nil {
+		return nil, fmt.Errorf("action %q: wait for a reactor instance: %w", call.Action, err)
+	}
+
 	callCtx, cancel := context.WithTimeout(ctx, limits.timeout)
 	defer cancel()
 
@@ -100,8 +114,6 @@ func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule
 		hostCalls: state,
 	}
 
-	key := poolKey{sha256: action.SHA256, pages: limits.pages, action: action.Manifest.Ref()}
-	inst := h.pool.get(key)
 	if inst == nil {
 		inst, res.err = h.startReactor(callCtx, compiled, action, limits.pages, stderr)
 	} else {
@@ -117,13 +129,48 @@ func (h *Host) invokeReactor(ctx context.Context, compiled wazero.CompiledModule
 	res.deadline = errors.Is(callCtx.Err(), context.DeadlineExceeded)
 
 	out, err := h.result(ctx, res, outSchema)
-	reusable := err == nil && !hasSecretValue(secrets) && !state.secretWasRead()
-	h.releaseReactor(ctx, key, inst, reusable)
+	reusable := err == nil && inst != nil && inst.calls < h.cfg.ReactorMaxCalls &&
+		!hasSecretValue(secrets) && !state.secretWasRead()
+	h.pool.release(ctx, key, inst, reusable)
 	return out, err
 }
 
+// reactorWait returns how long a call of compiled waits for a busy
+// instance to be released. That is Config.ReactorWait when set. Otherwise
+// it is half the average time an instance of compiled took to start, at
+// most maxReactorWait, or DefaultReactorWait before the first start.
+// Waiting longer than a start would take only delays the call.
+func (h *Host) reactorWait(compiled *compiledModule) time.Duration {
+	if h.cfg.ReactorWait != 0 {
+		return h.cfg.ReactorWait
+	}
+	average := time.Duration(compiled.startNanos.Load())
+	if average == 0 {
+		return DefaultReactorWait
+	}
+	return min(average/2, maxReactorWait)
+}
+
+// recordStart adds the start time of one instance to the moving average
+// of compiled, weighting the new sample by a quarter.
+//
+// NOTE: only new starts move the average, so after a burst of slow starts
+// the wait stays near maxReactorWait until later starts bring it down.
+func (compiled *compiledModule) recordStart(d time.Duration) {
+	for {
+		old := compiled.startNanos.Load()
+		next := int64(d)
+		if old > 0 {
+			next = old + (next-old)/4
+		}
+		if compiled.startNanos.CompareAndSwap(old, max(next, 1)) {
+			return
+		}
+	}
+}
+
 // startReactor instantiates the module and runs its _initialize export.
-func (h *Host) startReactor(ctx context.Context, compiled wazero.CompiledModule,
+func (h *Host) startReactor(ctx context.Context, compiled *compiledModule,
 	action *actions.Action, pages uint32, log *lineWriter,
 ) (*reactorInstance, error) {
 	r, err := h.runtime(ctx, pages)
@@ -141,13 +188,15 @@ func (h *Host) startReactor(ctx context.Context, compiled wazero.CompiledModule,
 		WithSysNanosleep().
 		WithRandSource(rand.Reader).
 		WithStartFunctions(exportInitialize)
-	mod, err := r.InstantiateModule(ctx, compiled, mc)
+	start := time.Now()
+	mod, err := r.InstantiateModule(ctx, compiled.module, mc)
 	if err != nil {
 		if mod != nil {
 			_ = mod.Close(context.WithoutCancel(ctx))
 		}
 		return nil, err
 	}
+	compiled.recordStart(time.Since(start))
 	h.reactorStarts.Add(1)
 	return &reactorInstance{
 		mod:    mod,
@@ -186,20 +235,6 @@ func (inst *reactorInstance) call(ctx context.Context, request []byte, out *capp
 	}
 	_, err = out.Write(envelope) // copies, so the instance may reuse its memory
 	return err
-}
-
-// releaseReactor returns inst to the pool when reusable is true and inst
-// has calls left, and closes it otherwise.
-func (h *Host) releaseReactor(ctx context.Context, key poolKey, inst *reactorInstance, reusable bool) {
-	if inst == nil {
-		return
-	}
-	if reusable && inst.calls < h.cfg.ReactorMaxCalls && h.pool.put(key, inst) {
-		return
-	}
-	if err := inst.mod.Close(context.WithoutCancel(ctx)); err != nil {
-		h.log.WarnContext(ctx, "reactor instance close failed", "action", key.action, "error", err)
-	}
 }
 
 // hasSecretValue reports whether any secret is non-empty.

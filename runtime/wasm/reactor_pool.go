@@ -3,7 +3,9 @@ package wasm
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
+	"time"
 )
 
 // poolKey names the instances that may serve a call: those of one module,
@@ -15,77 +17,227 @@ type poolKey struct {
 }
 
 // reactorPool keeps idle reactor instances, at most perKey for one key and
-// maxIdle in all.
+// maxIdle in all, and counts the live instances of each key. A call that
+// finds no idle instance of a key with perKey live ones may wait for
+// another call to release one before it starts a new one.
 type reactorPool struct {
 	perKey  int
 	maxIdle int
+	log     *slog.Logger
 
 	mu     sync.Mutex
 	closed bool
-	idle   map[poolKey][]*reactorInstance
+	keys   map[poolKey]*keyState
 	count  int // idle instances over all keys
 }
 
-func newReactorPool(cfg Config) *reactorPool {
+// keyState holds the instances and waiting calls of one key.
+type keyState struct {
+	idle    []*reactorInstance // the most recently used last
+	live    int                // idle, in use or being started
+	waiters []*poolWaiter      // in arrival order
+}
+
+// poolWaiter is a call waiting for an instance. release sends it one
+// instance, or nil to let it start a new instance in place of one that was
+// closed.
+type poolWaiter struct {
+	grant chan *reactorInstance // buffered, receives exactly one value
+}
+
+func newReactorPool(cfg Config, log *slog.Logger) *reactorPool {
 	return &reactorPool{
 		perKey:  max(cfg.ReactorPoolSize, 0),
 		maxIdle: cfg.ReactorMaxIdle,
-		idle:    make(map[poolKey][]*reactorInstance),
+		log:     log,
+		keys:    make(map[poolKey]*keyState),
 	}
 }
 
-// get removes and returns the most recently used idle instance of key, or
-// nil when there is none.
-func (p *reactorPool) get(key poolKey) *reactorInstance {
+// acquire returns an idle instance of key, or an instance that another
+// call releases while this one waits, or nil when the caller is to start
+// a new instance. It waits only when key has perKey live instances, up to
+// wait (never when wait is negative) or until ctx is done, and then
+// returns ctx.Err(). The caller passes what it got, or the instance it
+// started, to release.
+func (p *reactorPool) acquire(ctx context.Context, key poolKey, wait time.Duration) (*reactorInstance, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	list := p.idle[key]
-	if len(list) == 0 {
+	if p.closed || p.perKey == 0 {
+		p.mu.Unlock()
+		return nil, nil
+	}
+	ks := p.keys[key]
+	if ks == nil {
+		ks = &keyState{}
+		p.keys[key] = ks
+	}
+	if inst := ks.popIdle(); inst != nil {
+		p.count--
+		p.mu.Unlock()
+		return inst, nil
+	}
+	if ks.live < p.perKey || wait < 0 {
+		ks.live++
+		p.mu.Unlock()
+		return nil, nil
+	}
+	w := &poolWaiter{grant: make(chan *reactorInstance, 1)}
+	ks.waiters = append(ks.waiters, w)
+	p.mu.Unlock()
+
+	return p.await(ctx, key, w, wait)
+}
+
+// await waits for a grant to w. When the wait runs out first, the caller
+// starts a new instance, which counts as live beyond perKey.
+func (p *reactorPool) await(ctx context.Context, key poolKey, w *poolWaiter,
+	wait time.Duration,
+) (*reactorInstance, error) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case inst := <-w.grant:
+		return inst, nil
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+
+	p.mu.Lock()
+	if !p.removeWaiter(key, w) {
+		// A release granted w before the lock was taken.
+		p.mu.Unlock()
+		inst := <-w.grant
+		if ctx.Err() == nil {
+			return inst, nil
+		}
+		p.release(ctx, key, inst, inst != nil)
+		return nil, ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		p.mu.Unlock()
+		return nil, err
+	}
+	p.keys[key].live++
+	p.mu.Unlock()
+	return nil, nil
+}
+
+// removeWaiter removes w from the waiters of key and reports whether it
+// was there. p.mu must be held.
+func (p *reactorPool) removeWaiter(key poolKey, w *poolWaiter) bool {
+	ks := p.keys[key]
+	if ks == nil {
+		return false
+	}
+	for i, other := range ks.waiters {
+		if other == w {
+			ks.waiters = append(ks.waiters[:i], ks.waiters[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// release ends the use of inst by one call. A reusable inst goes to the
+// first call waiting for key, else to the idle list within the caps, and
+// is closed otherwise. When inst is closed, or is nil because it failed
+// to start, the first waiting call may start a new instance in its place.
+func (p *reactorPool) release(ctx context.Context, key poolKey, inst *reactorInstance, reusable bool) {
+	p.mu.Lock()
+	taken := p.passOn(key, inst, reusable && inst != nil)
+	p.mu.Unlock()
+
+	if inst != nil && !taken {
+		if err := inst.mod.Close(context.WithoutCancel(ctx)); err != nil {
+			p.log.WarnContext(ctx, "reactor instance close failed", "action", key.action, "error", err)
+		}
+	}
+}
+
+// passOn hands inst, or its place if it is not reusable, to the first
+// call waiting for key, or keeps a reusable inst idle. It reports whether
+// inst was handed over or kept. p.mu must be held.
+func (p *reactorPool) passOn(key poolKey, inst *reactorInstance, reusable bool) bool {
+	ks := p.keys[key]
+	if p.closed || ks == nil {
+		return false
+	}
+	w := ks.popWaiter()
+	switch {
+	case w != nil && reusable:
+		w.grant <- inst
+		return true
+	case w != nil:
+		w.grant <- nil // the waiter starts an instance, which takes the place of inst
+		return false
+	case reusable && len(ks.idle) < p.perKey && p.count < p.maxIdle:
+		ks.idle = append(ks.idle, inst)
+		p.count++
+		return true
+	}
+	ks.live--
+	p.forgetIfUnused(key, ks)
+	return false
+}
+
+// forgetIfUnused deletes the state of key once it has no instance and no
+// waiting call. p.mu must be held.
+func (p *reactorPool) forgetIfUnused(key poolKey, ks *keyState) {
+	if ks.live <= 0 && len(ks.idle) == 0 && len(ks.waiters) == 0 {
+		delete(p.keys, key)
+	}
+}
+
+func (ks *keyState) popIdle() *reactorInstance {
+	n := len(ks.idle)
+	if n == 0 {
 		return nil
 	}
-	inst := list[len(list)-1]
-	list[len(list)-1] = nil
-	if len(list) == 1 {
-		delete(p.idle, key)
-	} else {
-		p.idle[key] = list[:len(list)-1]
-	}
-	p.count--
+	inst := ks.idle[n-1]
+	ks.idle[n-1] = nil
+	ks.idle = ks.idle[:n-1]
 	return inst
 }
 
-// put keeps inst as idle and reports whether it did. It keeps none after
-// closeAll or past either cap, and the caller then closes inst.
-func (p *reactorPool) put(key poolKey, inst *reactorInstance) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed || len(p.idle[key]) >= p.perKey || p.count >= p.maxIdle {
-		return false
+func (ks *keyState) popWaiter() *poolWaiter {
+	if len(ks.waiters) == 0 {
+		return nil
 	}
-	p.idle[key] = append(p.idle[key], inst)
-	p.count++
-	return true
+	w := ks.waiters[0]
+	ks.waiters[0] = nil
+	ks.waiters = ks.waiters[1:]
+	return w
 }
 
 // idleCount returns the idle instances of key.
 func (p *reactorPool) idleCount(key poolKey) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.idle[key])
+	if ks := p.keys[key]; ks != nil {
+		return len(ks.idle)
+	}
+	return 0
 }
 
-// closeAll closes every idle instance and keeps none from then on.
+// closeAll closes every idle instance and keeps none from then on. Calls
+// that wait for an instance stop waiting and start one, which fails on a
+// closed Host.
 func (p *reactorPool) closeAll(ctx context.Context) error {
 	p.mu.Lock()
-	idle := p.idle
-	p.idle = nil
+	keys := p.keys
+	p.keys = nil
 	p.count = 0
 	p.closed = true
+	for _, ks := range keys {
+		for _, w := range ks.waiters {
+			w.grant <- nil
+		}
+	}
 	p.mu.Unlock()
 
 	var errs []error
-	for _, list := range idle {
-		for _, inst := range list {
+	for _, ks := range keys {
+		for _, inst := range ks.idle {
 			errs = append(errs, inst.mod.Close(ctx))
 		}
 	}

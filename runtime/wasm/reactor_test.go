@@ -343,37 +343,6 @@ func TestHost_ReactorPoolBoundedUnderConcurrency(t *testing.T) {
 	}
 }
 
-func TestReactorPool_Caps(t *testing.T) {
-	p := newReactorPool(Config{ReactorPoolSize: 2, ReactorMaxIdle: 3})
-	a, b := poolKey{action: "a@1.0.0"}, poolKey{action: "b@1.0.0"}
-	steps := []struct {
-		key  poolKey
-		want bool
-	}{
-		{a, true},
-		{a, true},
-		{a, false}, // a has perKey idle instances
-		{b, true},
-		{b, false}, // the pool has maxIdle idle instances
-	}
-	for i, s := range steps {
-		if got := p.put(s.key, &reactorInstance{}); got != s.want {
-			t.Errorf("put %d (%s) = %v, want %v", i, s.key.action, got, s.want)
-		}
-	}
-	for i := range 2 {
-		if p.get(a) == nil {
-			t.Errorf("get(a) %d = nil, want an idle instance", i)
-		}
-	}
-	if p.get(a) != nil {
-		t.Error("get(a) returned a third instance, want nil")
-	}
-	if !p.put(b, &reactorInstance{}) {
-		t.Error("put(b) after get(a) = false, want true")
-	}
-}
-
 // TestHost_ReactorMatchesCommand calls every bundled action that needs no
 // outside service through the command build and the reactor build of the
 // bundle and compares the results.

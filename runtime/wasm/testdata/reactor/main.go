@@ -16,6 +16,7 @@ import (
 
 type input struct {
 	Mode string `json:"mode"`
+	URL  string `json:"url"` // for the mode "http"
 }
 
 type output struct {
@@ -47,6 +48,14 @@ func probe(ctx *sdk.Context, in input) (output, error) {
 	case "echo":
 	case "sleep":
 		time.Sleep(100 * time.Millisecond)
+	case "http":
+		resp, err := ctx.HTTP(&sdk.Request{URL: in.URL})
+		if err != nil {
+			return output{}, err
+		}
+		if resp.Status != 200 {
+			return output{}, sdk.Errorf("http_status", "GET %s returned status %d", in.URL, resp.Status)
+		}
 	case "loop":
 		for {
 		}
