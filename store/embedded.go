@@ -25,6 +25,7 @@ type embeddedServer struct {
 	done    chan struct{} // closed when FerretDB's Run returns
 	sockDir string        // temporary socket directory to remove, or ""
 	uri     string
+	dir     string // absolute data directory
 }
 
 // startEmbedded locks dir and starts FerretDB on it. The caller stops it
@@ -47,7 +48,7 @@ func startEmbedded(dir string, log *slog.Logger) (_ *embeddedServer, err error) 
 		}
 		return nil, fmt.Errorf("data directory %q: %w", dir, err)
 	}
-	e := &embeddedServer{lock: lock}
+	e := &embeddedServer{lock: lock, dir: abs}
 	defer func() {
 		if err != nil {
 			e.release()

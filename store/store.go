@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -68,6 +69,37 @@ type Store struct {
 // holds the lock, Open fails at once with an error wrapping ErrLocked.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg = cfg.withDefaults()
+	if cfg.URI != "" {
+		return open(ctx, cfg)
+	}
+	// The _id indexes must exist before FerretDB starts; see indexIDs. A
+	// new data directory, or a new collection after an upgrade, gets its
+	// tables from the first start, and the store then starts again.
+	path := filepath.Join(cfg.DataDir, cfg.Database+".sqlite")
+	if _, err := indexIDs(ctx, path); err != nil {
+		return nil, err
+	}
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	added, err := indexIDs(ctx, path)
+	if err != nil || added == 0 {
+		if err != nil {
+			s.Close(context.WithoutCancel(ctx))
+			return nil, err
+		}
+		return s, nil
+	}
+	if err := s.Close(ctx); err != nil {
+		return nil, fmt.Errorf("restart after indexing: %w", err)
+	}
+	return open(ctx, cfg)
+}
+
+// open connects to the database of cfg, or starts it embedded, and
+// creates the collections and indexes.
+func open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{log: cfg.Logger.With("component", "store")}
 
 	uri := cfg.URI
@@ -92,6 +124,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.createIndexes(ctx); err != nil {
 		s.Close(context.WithoutCancel(ctx))
 		return nil, err
+	}
+	if s.embedded != nil {
+		if err := s.createCollections(ctx); err != nil {
+			s.Close(context.WithoutCancel(ctx))
+			return nil, err
+		}
 	}
 	s.log.Info("store opened", "database", s.describe)
 	return s, nil

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"golang.org/x/mod/modfile"
@@ -270,4 +271,31 @@ func TestFerretDBVersion_MatchesGoMod(t *testing.T) {
 		}
 	}
 	t.Errorf("go.mod does not require github.com/FerretDB/FerretDB")
+}
+
+// TestOpen_EmbeddedIDLookupsUseIndex asks embedded FerretDB how it reads
+// a run by _id and checks that SQLite searches the index the store adds,
+// instead of scanning the table.
+func TestOpen_EmbeddedIDLookupsUseIndex(t *testing.T) {
+	s, err := Open(t.Context(), Config{DataDir: t.TempDir(), Logger: discardLogger()})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	cmd := bson.D{{Key: "explain", Value: bson.D{
+		{Key: "find", Value: "active_runs"},
+		{Key: "filter", Value: bson.D{{Key: "_id", Value: "r1"}}},
+	}}}
+	var out struct {
+		QueryPlanner struct {
+			Plan []string `bson:"Plan"`
+		} `bson:"queryPlanner"`
+	}
+	if err := s.db.RunCommand(t.Context(), cmd).Decode(&out); err != nil {
+		t.Fatalf("explain: %v", err)
+	}
+	plan := strings.Join(out.QueryPlanner.Plan, "; ")
+	if !strings.Contains(plan, "USING INDEX") || !strings.Contains(plan, idIndexSuffix) {
+		t.Errorf("find by _id plan = %q, want a search of the %s index", plan, idIndexSuffix)
+	}
 }

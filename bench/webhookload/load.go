@@ -137,13 +137,11 @@ func (s *server) warmUp(ctx context.Context, hook string, n int) error {
 func (s *server) waitAndReport(ctx context.Context, p *posted) error {
 	last := p.runIDs[len(p.runIDs)-1]
 	for {
-		var one struct {
-			Run listedRun `json:"run"`
-		}
+		var one listedRun
 		if err := s.api(ctx, http.MethodGet, "/api/v1/runs/"+last, nil, &one); err != nil {
 			return err
 		}
-		if one.Run.EndedAt != nil {
+		if one.EndedAt != nil {
 			break
 		}
 		select {
@@ -196,16 +194,14 @@ func (s *server) collectEnded(ctx context.Context, want map[string]bool,
 		if _, ok := ended[id]; ok {
 			continue
 		}
-		var one struct {
-			Run listedRun `json:"run"`
-		}
+		var one listedRun
 		if err := s.api(ctx, http.MethodGet, "/api/v1/runs/"+id, nil, &one); err != nil {
 			return err
 		}
-		if one.Run.EndedAt == nil {
+		if one.EndedAt == nil {
 			return nil
 		}
-		ended[id] = one.Run
+		ended[id] = one
 	}
 	return nil
 }
