@@ -146,7 +146,13 @@ func TestLease_TakenRenewedAndDeleted(t *testing.T) {
 
 	r := waitRun(t, e, run.ID)
 	r.wantStatuses(t, runtime.RunSucceeded, map[string]runtime.StepStatus{"wait": succeeded})
-	if left := leases(t, run.ID); len(left) != 0 {
+	// The leases of ended runs are removed at the engine's next poll.
+	left := leases(t, run.ID)
+	for deadline := time.Now().Add(10 * time.Second); len(left) > 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		left = leases(t, run.ID)
+	}
+	if len(left) != 0 {
 		t.Errorf("leases after the run ended = %+v, want none", left)
 	}
 	active, err := testStore.ListActiveRuns(t.Context())
