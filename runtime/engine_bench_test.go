@@ -11,16 +11,19 @@ import (
 	"github.com/updraftsoar/updraft/runtime"
 )
 
-// benchChainLength is the number of transform steps after the trigger in
-// BenchmarkEngine_TransformChain.
-const benchChainLength = 50
-
 // BenchmarkEngine_TransformChain runs a trigger followed by a chain of 50
-// transform steps on the embedded database, one run at a time, and
+// or 200 transform steps on the embedded database, one run at a time, and
 // reports the wall time per step as us/step. Transform steps do no I/O
-// of their own, so the figure is the engine's overhead per step,
-// store writes included.
+// of their own, so the figure is the engine's overhead per step, store
+// writes and the run's own writes included. The difference between the
+// two lengths is the cost of the steps alone.
 func BenchmarkEngine_TransformChain(b *testing.B) {
+	for _, n := range []int{50, 200} {
+		b.Run(fmt.Sprintf("steps=%d", n), func(b *testing.B) { benchTransformChain(b, n) })
+	}
+}
+
+func benchTransformChain(b *testing.B, benchChainLength int) {
 	nodes := []designer.Node{benchNode(b, "start", designer.NodeTrigger,
 		designer.TriggerSettings{Kind: designer.TriggerWebhook})}
 	var edges []designer.Edge
@@ -32,7 +35,8 @@ func BenchmarkEngine_TransformChain(b *testing.B) {
 		edges = append(edges, edge(prev, designer.PortSuccess, id))
 		prev = id
 	}
-	pb := &designer.Playbook{ID: "bench-transform-chain", Version: 1, Name: "bench",
+	pb := &designer.Playbook{ID: fmt.Sprintf("bench-transform-chain-%d", benchChainLength),
+		Version: 1, Name: "bench",
 		Nodes: nodes, Edges: edges, CreatedAt: time.Now().UTC()}
 	e := runtime.New(runtime.Config{Store: testStore})
 	b.Cleanup(func() {
