@@ -143,7 +143,7 @@ func (j *journal) enqueue(en journalEntry) error {
 	return nil
 }
 
-// clearErr forgets the write error, so that the run can still store how
+// clearErr clears the write error, so that the run can still store how
 // it ended.
 func (j *journal) clearErr() {
 	j.mu.Lock()

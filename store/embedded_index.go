@@ -14,7 +14,7 @@ import (
 )
 
 // FerretDB v1.24.2 stores a collection as a SQLite table with one JSON
-// column. It answers a filter on _id alone with
+// column. It serves a filter on _id alone with
 // WHERE _ferretdb_sjson->'$._id' = ?, but its own index on _id is built
 // on another expression, so SQLite reads the whole table for every find,
 // replace and delete by _id. indexIDs adds the index that expression

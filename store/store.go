@@ -91,6 +91,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		return s, nil
 	}
+	s.log.Info("embedded database restarting to use new indexes", "indexes", added)
 	if err := s.Close(ctx); err != nil {
 		return nil, fmt.Errorf("restart after indexing: %w", err)
 	}
