@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/updraftsoar/updraft/designer"
+	"github.com/updraftsoar/updraft/runtime"
 )
 
 // playbookDoc is one playbook version in the playbooks collection: the whole
@@ -89,9 +91,42 @@ func (s *Store) advanceHead(ctx context.Context, p *designer.Playbook) error {
 }
 
 // GetPlaybook returns the latest version of the playbook with id, or
-// runtime.ErrNotFound. It reads the versions themselves, so it is right
-// even when a crash left the head behind.
+// runtime.ErrNotFound. It starts from the head and then looks up the
+// next versions by _id until one is missing, so it is right even when a
+// crash left the head behind, and it reads only documents by _id, which
+// embedded FerretDB finds through an index. A playbook without a head is
+// found by reading its versions.
 func (s *Store) GetPlaybook(ctx context.Context, id string) (*designer.Playbook, error) {
+	var h headDoc
+	err := s.heads.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return s.latestVersion(ctx, id)
+	}
+	if err != nil {
+		return nil, wrapErr(err, "playbook %q: head", id)
+	}
+	p, err := s.GetPlaybookVersion(ctx, id, h.Version)
+	if errors.Is(err, runtime.ErrNotFound) {
+		return s.latestVersion(ctx, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for {
+		next, err := s.GetPlaybookVersion(ctx, id, p.Version+1)
+		if errors.Is(err, runtime.ErrNotFound) {
+			return p, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		p = next
+	}
+}
+
+// latestVersion returns the playbook version with the highest number by
+// reading every version of the playbook.
+func (s *Store) latestVersion(ctx context.Context, id string) (*designer.Playbook, error) {
 	var d playbookDoc
 	opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
 	err := s.playbooks.FindOne(ctx, bson.D{{Key: "id", Value: id}}, opts).Decode(&d)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -164,6 +165,47 @@ func TestListPlaybookVersions_NewestFirst(t *testing.T) {
 		}
 		if want := []int{3, 2, 1}; !reflect.DeepEqual(versions, want) {
 			t.Errorf("ListPlaybookVersions versions = %v, want %v", versions, want)
+		}
+	})
+}
+
+// TestGetPlaybook_HeadBehindOrMissing stores versions without moving the
+// head, as a crash between the two writes would, and checks that
+// GetPlaybook still returns the latest version.
+func TestGetPlaybook_HeadBehindOrMissing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		insertVersionOnly := func(p *designer.Playbook) {
+			t.Helper()
+			data, err := json.Marshal(p)
+			if err != nil {
+				t.Fatalf("encode: %v", err)
+			}
+			doc := playbookDoc{ID: playbookDocID(p.ID, p.Version), PlaybookID: p.ID,
+				Version: p.Version, Name: p.Name, CreatedAt: p.CreatedAt, JSON: data}
+			if _, err := s.playbooks.InsertOne(t.Context(), doc); err != nil {
+				t.Fatalf("insert version %d: %v", p.Version, err)
+			}
+		}
+
+		if err := s.InsertPlaybookVersion(t.Context(), newPlaybook("behind", "Behind", 1)); err != nil {
+			t.Fatalf("InsertPlaybookVersion: %v", err)
+		}
+		insertVersionOnly(newPlaybook("behind", "Behind", 2))
+		insertVersionOnly(newPlaybook("behind", "Behind", 3))
+		insertVersionOnly(newPlaybook("headless", "Headless", 1))
+		insertVersionOnly(newPlaybook("headless", "Headless", 2))
+
+		for id, want := range map[string]int{"behind": 3, "headless": 2} {
+			got, err := s.GetPlaybook(t.Context(), id)
+			if err != nil {
+				t.Fatalf("GetPlaybook(%q): %v", id, err)
+			}
+			if got.Version != want {
+				t.Errorf("GetPlaybook(%q) version = %d, want %d", id, got.Version, want)
+			}
+		}
+		if _, err := s.GetPlaybook(t.Context(), "nope"); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("GetPlaybook(nope): got %v, want ErrNotFound", err)
 		}
 	})
 }
