@@ -211,25 +211,35 @@ func (j *journal) fail(err error) {
 
 // writeBatch stores entries in order: the new steps and events of
 // consecutive entries in two writes, and a step saved by ID on its own.
+// When a write renumbered its events, the events of the later entries
+// move by the same amount.
 func (j *journal) writeBatch(batch []journalEntry) error {
 	var steps []Step
 	var events []Event
+	var shift int64
 	for _, en := range batch {
 		if en.saved != nil {
-			if err := j.writeSegment(steps, events); err != nil {
+			moved, err := j.writeSegment(steps, events)
+			if err != nil {
 				return err
 			}
+			shift += moved
 			steps, events = nil, nil
 			if err := j.saveStep(en.saved); err != nil {
 				return err
 			}
 		}
 		steps = append(steps, en.steps...)
-		events = append(events, en.events...)
+		for _, ev := range en.events {
+			ev.Seq += shift
+			events = append(events, ev)
+		}
 	}
-	return j.writeSegment(steps, events)
+	_, err := j.writeSegment(steps, events)
+	return err
 }
 
+// saveStep saves a step that may be stored already, by ID.
 func (j *journal) saveStep(step *Step) error {
 	if err := j.fence(); err != nil {
 		return err
@@ -240,15 +250,16 @@ func (j *journal) saveStep(step *Step) error {
 	return nil
 }
 
-// writeSegment inserts steps, then appends events.
-func (j *journal) writeSegment(steps []Step, events []Event) error {
+// writeSegment inserts steps, then appends events, and returns how far
+// the events' seqs moved.
+func (j *journal) writeSegment(steps []Step, events []Event) (int64, error) {
 	if len(steps) > 0 {
 		if err := j.insertSteps(steps); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if len(events) == 0 {
-		return nil
+		return 0, nil
 	}
 	return j.appendEvents(events)
 }
@@ -278,29 +289,34 @@ func (j *journal) insertSteps(steps []Step) error {
 	return nil
 }
 
-// appendEvents stores events and sends them to subscribers. An event
-// whose seq a previous owner of the run used after this journal read the
-// last seq collides with it: the journal then reads the stored events
-// again and numbers the events not stored after the last one.
-func (j *journal) appendEvents(events []Event) error {
+// appendEvents stores events, sends them to subscribers and returns how
+// far their seqs moved. An event whose seq a previous owner of the run
+// used after this journal read the last seq collides with it. The
+// journal then reads the stored events again and numbers the events not
+// stored after the last one.
+func (j *journal) appendEvents(events []Event) (int64, error) {
 	ctx := context.Background()
+	var moved int64
 	for try := 1; ; try++ {
 		if err := j.fence(); err != nil {
-			return err
+			return moved, err
 		}
 		err := j.store.AppendEvents(ctx, events)
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, ErrConflict) || try == maxSeqRetries {
-			return fmt.Errorf("run %q: append events %d to %d: %w",
+			return moved, fmt.Errorf("run %q: append events %d to %d: %w",
 				j.runID, events[0].Seq, events[len(events)-1].Seq, err)
 		}
-		if events, err = j.renumber(ctx, events); err != nil {
-			return err
+		var shift int64
+		events, shift, err = j.renumber(ctx, events)
+		if err != nil {
+			return moved, err
 		}
+		moved += shift
 		if len(events) == 0 {
-			break
+			return moved, nil
 		}
 	}
 
@@ -310,22 +326,28 @@ func (j *journal) appendEvents(events []Event) error {
 	for ch := range j.subs {
 		j.send(ch, events)
 	}
-	return nil
+	return moved, nil
 }
 
 // renumber returns the events that are not stored, numbered after the
-// last stored event, and moves the seq of every event queued after them
-// by the same amount. Stored events are a prefix of events, because the
-// store writes them in order.
-func (j *journal) renumber(ctx context.Context, events []Event) ([]Event, error) {
+// last stored event, and the amount their seqs moved. It moves the seq of
+// every event still queued by the same amount. Stored events are a
+// prefix of events, because the store writes them in order.
+func (j *journal) renumber(ctx context.Context, events []Event) ([]Event, int64, error) {
 	stored, err := j.store.ListEvents(ctx, j.runID, events[0].Seq-1, 0)
 	if err != nil {
-		return nil, fmt.Errorf("run %q: read events after a seq collision: %w", j.runID, err)
+		return nil, 0, fmt.Errorf("run %q: read events after a seq collision: %w", j.runID, err)
 	}
+	if len(stored) == 0 {
+		return nil, 0, fmt.Errorf("run %q: seq %d collided, but no event from it is stored",
+			j.runID, events[0].Seq)
+	}
+
 	k := 0
 	for k < len(events) && k < len(stored) && sameEvent(stored[k], events[k]) {
 		k++
 	}
+
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if k > 0 {
@@ -336,10 +358,10 @@ func (j *journal) renumber(ctx context.Context, events []Event) ([]Event, error)
 	}
 	rest := events[k:]
 	if len(rest) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
-	last := stored[len(stored)-1].Seq
-	shift := last + 1 - rest[0].Seq
+
+	shift := stored[len(stored)-1].Seq + 1 - rest[0].Seq
 	for i := range rest {
 		rest[i].Seq += shift
 	}
@@ -349,7 +371,7 @@ func (j *journal) renumber(ctx context.Context, events []Event) ([]Event, error)
 		}
 	}
 	j.seq += shift
-	return rest, nil
+	return rest, shift, nil
 }
 
 // sameEvent reports whether a, read from the store, is the event b that

@@ -64,8 +64,8 @@ func insertBusy(ctx context.Context, coll *mongo.Collection, mine bson.D, doc an
 	})
 }
 
-// ownedDoc is a document that knows the filter matching it and nothing a
-// concurrent writer could store: its _id, and for a lease its holder.
+// ownedDoc is a document that returns the filter matching it and no
+// document of a concurrent writer: its _id, and for a lease its holder.
 type ownedDoc interface {
 	mine() bson.D
 }

@@ -91,11 +91,10 @@ func (s *Store) advanceHead(ctx context.Context, p *designer.Playbook) error {
 }
 
 // GetPlaybook returns the latest version of the playbook with id, or
-// runtime.ErrNotFound. It starts from the head and then looks up the
-// next versions by _id until one is missing, so it is right even when a
-// crash left the head behind, and it reads only documents by _id, which
-// embedded FerretDB finds through an index. A playbook without a head is
-// found by reading its versions.
+// runtime.ErrNotFound. It starts from the head and looks up the next
+// versions by _id until one is missing, so it is right even when a crash
+// left the head behind. Embedded FerretDB finds documents by _id through
+// an index. A playbook without a head is found by reading its versions.
 func (s *Store) GetPlaybook(ctx context.Context, id string) (*designer.Playbook, error) {
 	var h headDoc
 	err := s.heads.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h)

@@ -273,9 +273,9 @@ func TestFerretDBVersion_MatchesGoMod(t *testing.T) {
 	t.Errorf("go.mod does not require github.com/FerretDB/FerretDB")
 }
 
-// TestOpen_EmbeddedIDLookupsUseIndex asks embedded FerretDB how it reads
-// a run by _id and checks that SQLite searches the index the store adds,
-// instead of scanning the table.
+// TestOpen_EmbeddedIDLookupsUseIndex runs explain on a find by _id in
+// embedded FerretDB and checks that SQLite searches the index the store
+// adds instead of scanning the table.
 func TestOpen_EmbeddedIDLookupsUseIndex(t *testing.T) {
 	s, err := Open(t.Context(), Config{DataDir: t.TempDir(), Logger: discardLogger()})
 	if err != nil {
