@@ -13,6 +13,9 @@ import (
 	"github.com/updraftsoar/updraft/runtime"
 )
 
+// NOTE: data directories written before event pages keep their events in
+// the events collection, which nothing reads any more.
+
 // eventPageDoc holds events of one run with consecutive seqs, from First
 // to Last, as one document of the event_pages collection. Embedded
 // FerretDB spends most of an insert on the document itself, whatever its

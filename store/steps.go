@@ -130,6 +130,9 @@ func (s *Store) insertStepsAlone(ctx context.Context, docs []any) error {
 // The runtime stores a step that calls out or waits only when it ends, so
 // the step.started event is the one record of an attempt that is running.
 // ListSteps returns such an attempt as a running step.
+//
+// NOTE: embedded FerretDB reads the whole steps and event_pages
+// collections for this, so the cost grows with the stored history.
 func (s *Store) ListSteps(ctx context.Context, runID string) ([]runtime.Step, error) {
 	docs, err := findAll[stepDoc](ctx, s.steps, bson.D{{Key: "run_id", Value: runID}},
 		options.Find())
