@@ -291,6 +291,9 @@ func (e *Engine) Wait(runID string) <-chan struct{} {
 // for an unknown run and ErrConflict for a run that already ended.
 func (e *Engine) Cancel(ctx context.Context, runID string) error {
 	if rs := e.lookup(runID); rs != nil {
+		if rs.ended.Load() {
+			return fmt.Errorf("run %q: already %s: %w", runID, rs.run.Status, ErrConflict)
+		}
 		rs.cancel(errRunCanceled)
 		return nil
 	}

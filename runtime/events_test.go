@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -231,5 +232,67 @@ func TestEngine_EventOfPreviousOwnerTakesSeq(t *testing.T) {
 	}
 	if end := r.events[len(r.events)-1]; end.Type != runtime.EventRunFinished {
 		t.Errorf("last event = %s, want %s", end.Type, runtime.EventRunFinished)
+	}
+}
+
+// finishGatedStore holds the write of run.finished events until gate is
+// closed, so that a run stays active after its final status is stored.
+type finishGatedStore struct {
+	runtime.Store
+	gate chan struct{}
+}
+
+func (s *finishGatedStore) AppendEvents(ctx context.Context, events []runtime.Event) error {
+	for _, ev := range events {
+		if ev.Type == runtime.EventRunFinished {
+			<-s.gate
+		}
+	}
+	return s.Store.AppendEvents(ctx, events)
+}
+
+func TestEngine_EndedRunStillActive(t *testing.T) {
+	st := &finishGatedStore{Store: testStore, gate: make(chan struct{})}
+	e := newEngine(t, runtime.Config{Store: st})
+	pb := chainPlaybook(t, 1)
+	storePlaybook(t, pb)
+
+	run, err := e.Start(t.Context(), runtime.StartRequest{Playbook: pb, TriggerNode: "start"})
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := testStore.GetRun(t.Context(), run.ID)
+		if err != nil {
+			t.Fatalf("get run: %v", err)
+		}
+		if got.Status.Ended() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run still %s after 10 s", got.Status)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case <-e.Wait(run.ID):
+		t.Fatal("run left the engine while its run.finished write was held")
+	default:
+	}
+
+	if err := e.Cancel(t.Context(), run.ID); !errors.Is(err, runtime.ErrConflict) {
+		t.Errorf("cancel of a stored-ended run: error = %v, want ErrConflict", err)
+	}
+	rerun, err := e.Rerun(t.Context(), run.ID, "step0")
+	if err != nil {
+		t.Errorf("rerun of a stored-ended run: %v", err)
+	}
+	close(st.gate)
+	<-e.Wait(run.ID)
+	if rerun != nil {
+		if r := waitRun(t, e, rerun.ID); r.run.Status != runtime.RunSucceeded {
+			t.Errorf("rerun status = %s, want %s", r.run.Status, runtime.RunSucceeded)
+		}
 	}
 }

@@ -42,6 +42,9 @@ type runState struct {
 	// halted is set with end, so that loop iterations running in other
 	// goroutines start no more steps.
 	halted atomic.Bool
+	// ended is set once finish chose the final status, before the run
+	// document is updated, so that Cancel answers ErrConflict from then.
+	ended atomic.Bool
 	// finishes counts the step finishes recorded, see stepResult.order.
 	finishes atomic.Int64
 	// fresh is set on a run that Start inserted already running, so
@@ -374,6 +377,7 @@ func (rs *runState) finish() {
 	rs.run.Error = rs.end.err
 	rs.run.Output = rs.end.output
 	rs.run.EndedAt = &now
+	rs.ended.Store(true)
 	duration := now.Sub(*rs.run.StartedAt)
 	if err := rs.e.store.UpdateRun(rs.storeCtx(), rs.run); err != nil {
 		rs.log.Error("run update failed", "status", rs.run.Status, "error", err)

@@ -27,7 +27,7 @@ func (e *Engine) Rerun(ctx context.Context, runID, fromNode string) (*Run, error
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", runID, err)
 	}
-	if !orig.Status.Ended() || e.lookup(runID) != nil {
+	if rs := e.lookup(runID); !orig.Status.Ended() || (rs != nil && !rs.ended.Load()) {
 		return nil, fmt.Errorf("run %q: still %s; rerun it once it ended: %w",
 			runID, orig.Status, ErrConflict)
 	}
