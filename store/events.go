@@ -157,11 +157,7 @@ func (s *Store) insertMissing(ctx context.Context, docs []any) error {
 func (s *Store) ListEvents(
 	ctx context.Context, runID string, afterSeq int64, limit int,
 ) ([]runtime.Event, error) {
-	filter := bson.D{
-		{Key: "run_id", Value: runID},
-		{Key: "last", Value: bson.D{{Key: "$gt", Value: afterSeq}}},
-	}
-	events, err := s.pageEvents(ctx, filter)
+	events, err := s.runEvents(ctx, runID, afterSeq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("run %q: list events after seq %d: %w", runID, afterSeq, err)
 	}
@@ -180,11 +176,11 @@ func (s *Store) ListEvents(
 	return out, nil
 }
 
-// pageEvents returns the events of the pages that match filter, page
-// after page in the order of their first seq.
-func (s *Store) pageEvents(ctx context.Context, filter bson.D) ([]runtime.Event, error) {
-	opts := options.Find().SetSort(bson.D{{Key: "first", Value: 1}})
-	pages, err := findAll[eventPageDoc](ctx, s.events, filter, opts)
+// runEvents returns the events of the pages of runID that hold seqs above
+// afterSeq, page after page; see pagesAfter for limit.
+func (s *Store) runEvents(ctx context.Context, runID string, afterSeq int64,
+	limit int) ([]runtime.Event, error) {
+	pages, err := s.pagesAfter(ctx, runID, afterSeq, limit)
 	if err != nil {
 		return nil, err
 	}

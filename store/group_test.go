@@ -157,6 +157,10 @@ func TestInsertSteps_ConcurrentConflicts(t *testing.T) {
 			})
 		}
 		wg.Wait()
+		recordSteps(t, s, stored)
+		for i := 0; i < callers; i += 2 {
+			recordSteps(t, s, runtime.Step{ID: fmt.Sprintf("s%02d", i), RunID: "r1", NodeID: "n"})
+		}
 
 		for i, err := range errs {
 			if i%2 == 1 && !errors.Is(err, runtime.ErrConflict) {

@@ -203,6 +203,7 @@ func TestSaveStep_InsertsThenReplaces(t *testing.T) {
 		if err := s.SaveStep(t.Context(), step); err != nil {
 			t.Fatalf("SaveStep insert: %v", err)
 		}
+		recordSteps(t, s, *step)
 
 		ended := started.Add(time.Second)
 		step.Status = runtime.StepFailed
@@ -241,6 +242,7 @@ func TestListSteps_OrderByStartTime(t *testing.T) {
 				t.Fatalf("SaveStep %s: %v", steps[i].ID, err)
 			}
 		}
+		recordSteps(t, s, steps...)
 
 		got, err := s.ListSteps(t.Context(), "r1")
 		if err != nil {
@@ -259,6 +261,23 @@ func TestListSteps_OrderByStartTime(t *testing.T) {
 			t.Errorf("ListSteps of a run without steps = %v, %v; want empty, nil", none, err)
 		}
 	})
+}
+
+// recordSteps appends a step.finished event for each step to its run, as
+// the runtime does for every step it stores.
+func recordSteps(t *testing.T, s *Store, steps ...runtime.Step) {
+	t.Helper()
+	for _, st := range steps {
+		stored, err := s.ListEvents(t.Context(), st.RunID, 0, 0)
+		if err != nil {
+			t.Fatalf("ListEvents: %v", err)
+		}
+		ev := runtime.Event{RunID: st.RunID, Seq: int64(len(stored) + 1), Time: ms(time.Now()),
+			Type: runtime.EventStepFinished, NodeID: st.NodeID, StepID: st.ID}
+		if err := s.AppendEvents(t.Context(), []runtime.Event{ev}); err != nil {
+			t.Fatalf("AppendEvents for step %q: %v", st.ID, err)
+		}
+	}
 }
 
 func newEvents(runID string, from, to int64) []runtime.Event {
@@ -298,19 +317,29 @@ func TestListEvents_AfterSeqInOrder(t *testing.T) {
 			{"after 2", 2, 0, all[2:]},
 			{"after 9 crosses batches", 9, 0, all[9:]},
 			{"limit", 2, 3, all[2:5]},
+			{"limit crosses batches", 8, 2, all[8:10]},
+			{"after 10 inside the last batch", 10, 0, all[10:]},
 			{"after last", 12, 0, []runtime.Event{}},
+			{"after beyond last", 40, 0, []runtime.Event{}},
 		}
 		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				got, err := s.ListEvents(t.Context(), "r1", tt.after, tt.limit)
-				if err != nil {
-					t.Fatalf("ListEvents: %v", err)
-				}
-				if !reflect.DeepEqual(got, tt.want) {
-					t.Errorf("ListEvents(after %d, limit %d):\n got %+v\nwant %+v",
-						tt.after, tt.limit, got, tt.want)
-				}
-			})
+			// A cold read walks the pages from seq 1; a warm one uses the
+			// page bounds read before.
+			for _, cold := range []bool{true, false} {
+				t.Run(fmt.Sprintf("%s/cold=%t", tt.name, cold), func(t *testing.T) {
+					if cold {
+						s.spans = newSpanCache()
+					}
+					got, err := s.ListEvents(t.Context(), "r1", tt.after, tt.limit)
+					if err != nil {
+						t.Fatalf("ListEvents: %v", err)
+					}
+					if !reflect.DeepEqual(got, tt.want) {
+						t.Errorf("ListEvents(after %d, limit %d):\n got %+v\nwant %+v",
+							tt.after, tt.limit, got, tt.want)
+					}
+				})
+			}
 		}
 	})
 }

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/updraftsoar/updraft/runtime"
@@ -131,45 +133,50 @@ func (s *Store) insertStepsAlone(ctx context.Context, docs []any) error {
 // the step.started event is the one record of an attempt that is running.
 // ListSteps returns such an attempt as a running step.
 //
-// NOTE: embedded FerretDB reads the whole steps and event_pages
-// collections for this, so the cost grows with the stored history.
+// Every stored step has an event, so ListSteps reads the run's events and
+// then each step by _id: the cost follows the size of the run, not of the
+// history. A step stored just before a crash, with no event yet, is not
+// listed. Only an instant step can be in that state, because a step with
+// side effects has its step.started event stored before it starts, so the
+// runtime may run it again.
 func (s *Store) ListSteps(ctx context.Context, runID string) ([]runtime.Step, error) {
-	docs, err := findAll[stepDoc](ctx, s.steps, bson.D{{Key: "run_id", Value: runID}},
-		options.Find())
+	events, err := s.runEvents(ctx, runID, 0, 0)
 	if err != nil {
-		return nil, fmt.Errorf("run %q: list steps: %w", runID, err)
+		return nil, fmt.Errorf("run %q: list step events: %w", runID, err)
 	}
-	started, err := s.startedAttempts(ctx, runID)
-	if err != nil {
-		return nil, err
-	}
+	started := startedAttempts(runID, events)
 
-	steps := make([]runtime.Step, 0, len(docs)+len(started))
-	stored := make(map[string]bool, len(docs))
-	for i := range docs {
-		st := docs[i].step()
+	steps := []runtime.Step{}
+	seen := make(map[string]bool)
+	for _, ev := range events {
+		if ev.StepID == "" || seen[ev.StepID] {
+			continue
+		}
+		seen[ev.StepID] = true
+		var d stepDoc
+		err := s.steps.FindOne(ctx, bson.D{{Key: "_id", Value: ev.StepID}}).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			if run, ok := started[ev.StepID]; ok {
+				steps = append(steps, run)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("run %q: step %q: %w", runID, ev.StepID, err)
+		}
+		st := d.step()
 		if run, ok := started[st.ID]; ok && runsAfter(run, &st) {
 			st = run
 		}
-		stored[st.ID] = true
 		steps = append(steps, st)
-	}
-	for id, st := range started {
-		if !stored[id] {
-			steps = append(steps, st)
-		}
 	}
 	sortSteps(steps)
 	return steps, nil
 }
 
 // startedAttempts returns, by step ID, the latest attempt of each step
-// that has a step.started event, as a running step.
-func (s *Store) startedAttempts(ctx context.Context, runID string) (map[string]runtime.Step, error) {
-	events, err := s.pageEvents(ctx, bson.D{{Key: "run_id", Value: runID}})
-	if err != nil {
-		return nil, fmt.Errorf("run %q: list step.started events: %w", runID, err)
-	}
+// that has a step.started event among events, as a running step.
+func startedAttempts(runID string, events []runtime.Event) map[string]runtime.Step {
 	started := make(map[string]runtime.Step)
 	for _, ev := range events {
 		if ev.Type != runtime.EventStepStarted {
@@ -189,7 +196,7 @@ func (s *Store) startedAttempts(ctx context.Context, runID string) (map[string]r
 		started[ev.StepID] = runtime.Step{ID: ev.StepID, RunID: runID, NodeID: ev.NodeID,
 			Status: runtime.StepRunning, Attempt: data.Attempt, StartedAt: &at}
 	}
-	return started, nil
+	return started
 }
 
 // runsAfter reports whether the running attempt run is newer than the

@@ -55,6 +55,8 @@ type Store struct {
 	// payloads holds each run's trigger and inputs, apart from the small
 	// run documents that lists read. See runs.go.
 	payloads *mongo.Collection
+	// spans keeps the page bounds of runs' events; see pagechain.go.
+	spans *spanCache
 	// The writers group the inserts of concurrent runs.
 	eventWriter, stepWriter, payloadWriter, activeWriter, runWriter, leaseWriter *groupWriter
 
@@ -182,6 +184,7 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	s.approvals = s.db.Collection("approvals")
 	s.answers = s.db.Collection("approval_answers")
 	s.timers = s.db.Collection("timers")
+	s.spans = newSpanCache()
 	s.eventWriter = newGroupWriter(s.events, s.insertEventsAlone)
 	s.stepWriter = newGroupWriter(s.steps, s.insertStepsAlone)
 	s.payloadWriter = newGroupWriter(s.payloads, insertAlone(s.payloads))
