@@ -118,3 +118,10 @@ func (s *Store) pagesAfter(ctx context.Context, runID string, afterSeq int64,
 	}
 	return pages, nil
 }
+
+// forget drops the page bounds of runID.
+func (c *spanCache) forget(runID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.ends, runID)
+}

@@ -236,3 +236,54 @@ func TestAudit_RetentionDeletesOldEntries(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestRuns_RetentionDeletesOldRuns(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for id, age := range map[string]time.Duration{"old": 31 * 24 * time.Hour, "recent": 29 * 24 * time.Hour} {
+		ended := now.Add(-age)
+		run := &runtime.Run{ID: id, PlaybookID: "triage", PlaybookVersion: 1, Status: runtime.RunSucceeded,
+			CreatedAt: ended, StartedAt: &ended, EndedAt: &ended, Trigger: []byte(`{"alert":1}`)}
+		if err := st.InsertRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		step := runtime.Step{ID: id + "/start", RunID: id, NodeID: "start", Status: runtime.StepSucceeded,
+			Attempt: 1, StartedAt: &ended, EndedAt: &ended}
+		if err := st.InsertSteps(ctx, []runtime.Step{step}); err != nil {
+			t.Fatal(err)
+		}
+		ev := runtime.Event{RunID: id, Seq: 1, Time: ended, Type: runtime.EventStepFinished,
+			NodeID: "start", StepID: step.ID}
+		if err := st.AppendEvents(ctx, []runtime.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := startServerWith(t, func(cfg *config) {
+		cfg.DataDir = dir
+		cfg.RunRetention = 30 * 24 * time.Hour
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.do(t, http.MethodGet, "/api/v1/runs/old", nil, nil).Status != http.StatusNotFound {
+		if time.Now().After(deadline) {
+			t.Fatal("run ended 31 days ago is still stored 10 s after start, want it deleted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var recent struct {
+		ID    string         `json:"id"`
+		Steps []runtime.Step `json:"steps"`
+	}
+	srv.mustDo(t, http.MethodGet, "/api/v1/runs/recent", nil, http.StatusOK, &recent)
+	if recent.ID != "recent" || len(recent.Steps) != 1 {
+		t.Errorf("run ended 29 days ago = %+v, want it kept with its one step", recent)
+	}
+}

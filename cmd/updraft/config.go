@@ -61,6 +61,9 @@ type config struct {
 	// AuditRetention is the age after which audit entries are deleted. 0
 	// keeps them forever.
 	AuditRetention time.Duration
+	// RunRetention is the age after their end at which runs are deleted
+	// with their history. 0 keeps them forever.
+	RunRetention time.Duration
 
 	LogLevel      slog.Level
 	LogFormat     string        // "json" or "text"
@@ -111,6 +114,10 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	fs.Var((*days)(&cfg.AuditRetention), "audit-retention",
 		"how long audit log entries are kept, in days such as 90d or as a duration such as 720h; "+
 			"0 keeps them forever")
+	cfg.RunRetention = defaultRunRetention
+	fs.Var((*days)(&cfg.RunRetention), "run-retention",
+		"how long ended runs are kept with their steps, events and approvals, in days such as 90d "+
+			"or as a duration such as 720h; 0 keeps them forever")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log `format`: json or text")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second,
@@ -173,6 +180,9 @@ func checkBodyLimits(cfg *config) error {
 
 // defaultAuditRetention is the --audit-retention default: 90 days.
 const defaultAuditRetention = 90 * 24 * time.Hour
+
+// defaultRunRetention is the --run-retention default: 90 days.
+const defaultRunRetention = 90 * 24 * time.Hour
 
 // days is a flag value for a long duration, written as whole days with a
 // "d" suffix, such as 90d, or as a Go duration, such as 720h.

@@ -149,6 +149,7 @@ func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store
 	go func() { served <- httpServer.Serve(ln) }()
 	go deleteExpiredSessions(ctx, st, log)
 	go deleteOldAuditEntries(ctx, st, cfg.AuditRetention, log)
+	go deleteOldRuns(ctx, st, cfg.RunRetention, log)
 	log.Info("server listening", "component", "main", "addr", addr, "public_url", publicURL,
 		"database", st.Describe())
 	if ready != nil {
@@ -351,6 +352,48 @@ func deleteExpiredSessions(ctx context.Context, st *store.Store, log *slog.Logge
 			} else if n > 0 {
 				log.Info("expired sessions deleted", "component", "main", "count", n)
 			}
+		}
+	}
+}
+
+// runDeleteBatch is the number of runs that one pass of deleteOldRuns
+// lists and deletes at a time.
+const runDeleteBatch = 500
+
+// deleteOldRuns removes the runs that ended longer than retention ago,
+// with their history, at once and then every hour until ctx ends. A
+// retention of 0 or less keeps every run.
+func deleteOldRuns(ctx context.Context, st *store.Store, retention time.Duration,
+	log *slog.Logger) {
+	if retention <= 0 {
+		return
+	}
+	ticker := time.NewTicker(time.Hour)
+	defer ticker.Stop()
+	for {
+		cutoff := time.Now().Add(-retention)
+		deleted := 0
+		for {
+			ids, err := st.DeleteRunsEndedBefore(ctx, cutoff, runDeleteBatch)
+			deleted += len(ids)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("old runs not deleted", "component", "main", "deleted", deleted, "error", err)
+				}
+				break
+			}
+			if len(ids) < runDeleteBatch {
+				break
+			}
+		}
+		if deleted > 0 {
+			log.Info("old runs deleted", "component", "main", "count", deleted,
+				"cutoff", cutoff.UTC().Format(time.RFC3339))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
 		}
 	}
 }
