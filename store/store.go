@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -125,6 +126,10 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 
 	if err := s.createIndexes(ctx); err != nil {
+		s.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if err := s.dropUnusedIndexes(ctx); err != nil {
 		s.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -252,6 +257,33 @@ func (s *Store) Describe() string { return s.describe }
 // Embedded reports whether the store runs FerretDB in this process.
 func (s *Store) Embedded() bool { return s.embedded != nil }
 
+// dropUnusedIndexes drops the indexes that older versions created on
+// run_id in steps, run_payloads and event_pages. The store reads those
+// collections by _id only, and each index costs time on every insert.
+func (s *Store) dropUnusedIndexes(ctx context.Context) error {
+	for coll, name := range map[*mongo.Collection]string{
+		s.steps:    "run_id_1",
+		s.payloads: "run_id_1",
+		s.events:   "run_id_1_first_1",
+	} {
+		err := coll.Indexes().DropOne(ctx, name)
+		var cmdErr mongo.CommandError
+		missing := errors.As(err, &cmdErr) &&
+			(cmdErr.Code == codeIndexNotFound || cmdErr.Code == codeNamespaceNotFound)
+		if err != nil && !missing {
+			return fmt.Errorf("drop index %s of %s: %w", name, coll.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Server error codes of a dropIndexes command for an index or a
+// collection that does not exist.
+const (
+	codeNamespaceNotFound = 26
+	codeIndexNotFound     = 27
+)
+
 // createIndexes creates every collection's indexes. Creating an existing
 // index is a no-op, so Open calls it each time. Each index gets its own
 // createIndexes command because FerretDB v1.24.2 panics on a command that
@@ -263,9 +295,6 @@ func (s *Store) createIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "status", Value: 1}}},
 			{Keys: bson.D{{Key: "created_at", Value: -1}}},
 		},
-		s.steps:    {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
-		s.payloads: {{Keys: bson.D{{Key: "run_id", Value: 1}}}},
-		s.events:   {{Keys: bson.D{{Key: "run_id", Value: 1}, {Key: "first", Value: 1}}}},
 		s.playbooks: {{
 			Keys:    bson.D{{Key: "id", Value: 1}, {Key: "version", Value: 1}},
 			Options: options.Index().SetUnique(true),

@@ -299,3 +299,57 @@ func TestOpen_EmbeddedIDLookupsUseIndex(t *testing.T) {
 		t.Errorf("find by _id plan = %q, want a search of the %s index", plan, idIndexSuffix)
 	}
 }
+
+func TestMinLevelHandler_AppliesAttrsToPassingRecords(t *testing.T) {
+	var out strings.Builder
+	base := slog.NewTextHandler(&out, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})
+	log := slog.New(minLevelHandler{base: base, min: slog.LevelError}).
+		With("component", "ferretdb").WithGroup("conn").With("id", 7)
+
+	log.Warn("command failed")
+	if out.Len() != 0 {
+		t.Errorf("warn record written: %q", out.String())
+	}
+	log.Error("listener stopped", "error", "closed")
+	want := "level=ERROR msg=\"listener stopped\" component=ferretdb conn.id=7 conn.error=closed\n"
+	if out.String() != want {
+		t.Errorf("error record = %q, want %q", out.String(), want)
+	}
+}
+
+func TestOpen_DropsUnusedRunIDIndexes(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(t.Context(), Config{DataDir: dir, Logger: discardLogger()})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	old := mongo.IndexModel{Keys: bson.D{{Key: "run_id", Value: 1}}}
+	if _, err := s.steps.Indexes().CreateOne(t.Context(), old); err != nil {
+		t.Fatalf("create index: %v", err)
+	}
+	if err := s.Close(t.Context()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	s, err = Open(t.Context(), Config{DataDir: dir, Logger: discardLogger()})
+	if err != nil {
+		t.Fatalf("second Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	specs, err := s.steps.Indexes().ListSpecifications(t.Context())
+	if err != nil {
+		t.Fatalf("list indexes: %v", err)
+	}
+	for _, spec := range specs {
+		if spec.Name == "run_id_1" {
+			t.Errorf("steps still has index %s after Open", spec.Name)
+		}
+	}
+}
