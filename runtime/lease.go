@@ -479,8 +479,8 @@ func (l *leaser) claim(ctx context.Context, runID string, cur *Lease) error {
 	return nil
 }
 
-// completeEnded finishes storing the end of a run that an owner marked
-// ended but stopped before it moved the run out of the active set or
+// completeEnded finishes storing the end of a run whose owner stored it
+// ended but stopped before it removed the run from the active set or
 // stored its run.finished event.
 func (e *Engine) completeEnded(ctx context.Context, run *Run) error {
 	if err := e.store.UpdateRun(ctx, run); err != nil {

@@ -80,6 +80,10 @@ func (e *Engine) resumeRun(ctx context.Context, listed *Run) error {
 	if err != nil {
 		return fmt.Errorf("run %q: %w", listed.ID, err)
 	}
+	if run.Status.Ended() {
+		// The previous owner stopped while it stored the end of the run.
+		return e.completeEnded(ctx, run)
+	}
 	pb, err := e.store.GetPlaybookVersion(ctx, run.PlaybookID, run.PlaybookVersion)
 	if err != nil {
 		return fmt.Errorf("run %q: playbook %q version %d: %w",

@@ -266,3 +266,52 @@ func TestEngine_StartAfterShutdown(t *testing.T) {
 		t.Errorf("start error = %v, want ErrShuttingDown", err)
 	}
 }
+
+// TestEngine_ResumeRunStoppedWhileEnding resumes a run whose owner died
+// after it inserted the ended run into the runs collection and before it
+// removed the running copy from the active set and stored run.finished.
+func TestEngine_ResumeRunStoppedWhileEnding(t *testing.T) {
+	pb := newPlaybook(t, []designer.Node{
+		trigger(t),
+		transform(t, "enrich", map[string]any{"ip": "${{ trigger.ip }}"}),
+	},
+		edge("start", designer.PortSuccess, "enrich"),
+	)
+	dead := deadRun(t, pb, runtime.StepRunning)
+	ctx := t.Context()
+	ended := *dead
+	end := time.Now().UTC()
+	ended.Status, ended.EndedAt, ended.Error = runtime.RunFailed, &end, "enrich failed"
+	if err := testStore.UpdateRun(ctx, &ended); err != nil {
+		t.Fatalf("store the end: %v", err)
+	}
+	running := *dead
+	running.Trigger = nil // the payloads are stored already
+	if err := testStore.InsertRun(ctx, &running); err != nil {
+		t.Fatalf("put the running copy back: %v", err)
+	}
+
+	e := newEngine(t, runtime.Config{})
+	resume(t, e, dead.ID)
+	r := waitRun(t, e, dead.ID)
+	if r.run.Status != runtime.RunFailed || r.run.Error != "enrich failed" {
+		t.Errorf("run = %s %q, want %s %q", r.run.Status, r.run.Error, runtime.RunFailed, "enrich failed")
+	}
+	if got := r.steps["enrich"].Status; got != runtime.StepRunning {
+		t.Errorf("enrich status = %s, want %s: the ended run ran again", got, runtime.StepRunning)
+	}
+	wantGapFree(t, r.events)
+	if len(r.events) != 5 || r.events[4].Type != runtime.EventRunFinished {
+		t.Errorf("events = %d ending with %s, want the 4 stored and run.finished",
+			len(r.events), r.events[len(r.events)-1].Type)
+	}
+	active, err := testStore.ListActiveRuns(ctx)
+	if err != nil {
+		t.Fatalf("list active runs: %v", err)
+	}
+	for _, id := range active {
+		if id == dead.ID {
+			t.Errorf("run %s is still in the active set", dead.ID)
+		}
+	}
+}

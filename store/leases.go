@@ -172,14 +172,22 @@ func (s *Store) ListActiveRuns(ctx context.Context) ([]string, error) {
 // DeleteActiveRun removes runID from the active set. The runtime calls it
 // for an entry whose run ended or was never stored.
 func (s *Store) DeleteActiveRun(ctx context.Context, runID string) error {
-	err := retryBusy(ctx, func() error {
-		_, err := s.active.DeleteOne(ctx, bson.D{{Key: "_id", Value: runID}})
+	_, err := s.deleteActive(ctx, runID)
+	return err
+}
+
+// deleteActive removes runID from the active set and reports whether it
+// was there.
+func (s *Store) deleteActive(ctx context.Context, runID string) (bool, error) {
+	var res *mongo.DeleteResult
+	err := retryBusy(ctx, func() (err error) {
+		res, err = s.active.DeleteOne(ctx, bson.D{{Key: "_id", Value: runID}})
 		return err
 	})
 	if err != nil {
-		return wrapErr(err, "run %q: leave active set", runID)
+		return false, wrapErr(err, "run %q: leave active set", runID)
 	}
-	return nil
+	return res.DeletedCount > 0, nil
 }
 
 // InsertCancelRequest records that runID should be canceled. The process

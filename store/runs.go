@@ -151,37 +151,41 @@ func (s *Store) InsertRun(ctx context.Context, run *runtime.Run) error {
 
 // UpdateRun replaces the stored run with run. A run that was never
 // inserted is runtime.ErrNotFound. It is safe without transactions
-// because only the run's owner writes it. A run that ends is first marked
-// ended in active_runs, then inserted into runs and then removed from
-// active_runs, so a crash between the writes leaves an ended copy that
-// lists of unfinished runs skip and the lease loop removes.
+// because only the run's owner writes it. A run that ends is inserted into
+// runs and then removed from active_runs. A crash between the two writes
+// leaves a copy in active_runs that has not ended, and GetRun reads runs
+// first, so it returns the run ended.
 func (s *Store) UpdateRun(ctx context.Context, run *runtime.Run) error {
-	matched, err := s.replaceRun(ctx, s.active, run)
-	if err != nil {
-		return err
-	}
 	if !run.Status.Ended() {
-		if !matched {
-			return fmt.Errorf("update run %q: %w", run.ID, runtime.ErrNotFound)
-		}
-		return nil
-	}
-	if !matched {
-		// The run ended before, so only its document in runs changes.
-		if matched, err = s.replaceRun(ctx, s.runs, run); err == nil && !matched {
+		matched, err := s.replaceRun(ctx, s.active, run)
+		if err == nil && !matched {
 			err = fmt.Errorf("update run %q: %w", run.ID, runtime.ErrNotFound)
 		}
 		return err
 	}
 
-	err = s.runWriter.insert(ctx, []any{toRunDoc(run)})
+	err := s.runWriter.insert(ctx, []any{toRunDoc(run)})
+	inserted := err == nil
 	if mongo.IsDuplicateKeyError(err) {
+		// The run ended before, or an earlier try stopped before it left
+		// active_runs.
 		_, err = s.replaceRun(ctx, s.runs, run)
 	}
 	if err != nil {
 		return wrapErr(err, "update run %q: move to runs", run.ID)
 	}
-	return s.DeleteActiveRun(ctx, run.ID)
+	deleted, err := s.deleteActive(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	if inserted && !deleted {
+		// Neither collection held the run, so the insert is undone.
+		if err := deleteIDs(ctx, s.runs, []string{run.ID}); err != nil {
+			return wrapErr(err, "update run %q: undo insert", run.ID)
+		}
+		return fmt.Errorf("update run %q: %w", run.ID, runtime.ErrNotFound)
+	}
+	return nil
 }
 
 // replaceRun replaces the document of run in coll and reports whether it
@@ -202,13 +206,14 @@ func (s *Store) replaceRun(ctx context.Context, coll *mongo.Collection,
 // GetRun returns the run with id, with its payloads and output, or
 // runtime.ErrNotFound.
 func (s *Store) GetRun(ctx context.Context, id string) (*runtime.Run, error) {
-	// active_runs comes first: a run that ends is inserted into runs
-	// before it leaves active_runs, so one of the two reads finds it.
+	// runs comes first: a run that ends is inserted into runs before it
+	// leaves active_runs, so one of the two reads finds it, and a copy
+	// left in active_runs by a crash between the writes is older.
 	var d runDoc
 	byID := bson.D{{Key: "_id", Value: id}}
-	err := s.active.FindOne(ctx, byID).Decode(&d)
+	err := s.runs.FindOne(ctx, byID).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		err = s.runs.FindOne(ctx, byID).Decode(&d)
+		err = s.active.FindOne(ctx, byID).Decode(&d)
 	}
 	if err != nil {
 		return nil, wrapErr(err, "run %q", id)
@@ -288,11 +293,14 @@ func mergeRuns(active, ended []runtime.Run, limit int) []runtime.Run {
 
 // ListUnfinishedRuns returns the runs in queued, running or waiting state,
 // oldest first, without trigger, inputs and output. GetRun returns those.
+// It also lists a run whose owner stopped after it moved the run to runs
+// and before it removed it from active_runs, and GetRun then returns the
+// run ended.
 func (s *Store) ListUnfinishedRuns(ctx context.Context) ([]runtime.Run, error) {
-	unfinished := []string{
+	states := []string{
 		string(runtime.RunQueued), string(runtime.RunRunning), string(runtime.RunWaiting),
 	}
-	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: unfinished}}}}
+	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: states}}}}
 	opts := options.Find().SetProjection(smallRun).
 		SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}})
 	runs, err := s.findRuns(ctx, s.active, filter, opts)

@@ -95,6 +95,9 @@ func TestRun_MissingIsNotFound(t *testing.T) {
 		if !errors.Is(err, runtime.ErrNotFound) {
 			t.Errorf("UpdateRun: got %v, want ErrNotFound", err)
 		}
+		if _, err := s.GetRun(t.Context(), "nope"); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("GetRun after a failed UpdateRun: got %v, want ErrNotFound", err)
+		}
 	})
 }
 
