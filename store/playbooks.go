@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -136,16 +137,57 @@ func (s *Store) latestVersion(ctx context.Context, id string) (*designer.Playboo
 }
 
 // GetPlaybookVersion returns one version of a playbook, or
-// runtime.ErrNotFound.
+// runtime.ErrNotFound. Each call decodes a new copy, so callers may
+// change it.
 func (s *Store) GetPlaybookVersion(
 	ctx context.Context, id string, version int,
 ) (*designer.Playbook, error) {
+	key := playbookDocID(id, version)
+	if data, ok := s.versions.get(key); ok {
+		d := playbookDoc{PlaybookID: id, Version: version, JSON: data}
+		return d.playbook()
+	}
 	var d playbookDoc
-	filter := bson.D{{Key: "_id", Value: playbookDocID(id, version)}}
-	if err := s.playbooks.FindOne(ctx, filter).Decode(&d); err != nil {
+	if err := s.playbooks.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d); err != nil {
 		return nil, wrapErr(err, "playbook %q version %d", id, version)
 	}
+	s.versions.put(key, d.JSON)
 	return d.playbook()
+}
+
+// maxCachedVersions is the number of playbook versions whose JSON a
+// versionCache keeps.
+const maxCachedVersions = 256
+
+// versionCache keeps the stored JSON of playbook versions by _id, so that
+// a webhook does not read its playbook version from the database each
+// time. A stored version never changes, so an entry stays true.
+type versionCache struct {
+	mu   sync.Mutex
+	json map[string][]byte
+}
+
+func newVersionCache() *versionCache {
+	return &versionCache{json: make(map[string][]byte)}
+}
+
+func (c *versionCache) get(key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.json[key]
+	return data, ok
+}
+
+func (c *versionCache) put(key string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.json[key]; !ok && len(c.json) >= maxCachedVersions {
+		for k := range c.json {
+			delete(c.json, k) // an arbitrary version; it is read again when needed
+			break
+		}
+	}
+	c.json[key] = data
 }
 
 // ListPlaybooks returns the latest version of each playbook, sorted by

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/updraftsoar/updraft/designer"
 	"github.com/updraftsoar/updraft/runtime"
 )
@@ -206,6 +208,38 @@ func TestGetPlaybook_HeadBehindOrMissing(t *testing.T) {
 		}
 		if _, err := s.GetPlaybook(t.Context(), "nope"); !errors.Is(err, runtime.ErrNotFound) {
 			t.Errorf("GetPlaybook(nope): got %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestGetPlaybookVersion_CachedCopies(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		p := newPlaybook("triage", "Triage", 1)
+		if err := s.InsertPlaybookVersion(t.Context(), p); err != nil {
+			t.Fatalf("InsertPlaybookVersion: %v", err)
+		}
+		first, err := s.GetPlaybookVersion(t.Context(), "triage", 1)
+		if err != nil {
+			t.Fatalf("GetPlaybookVersion: %v", err)
+		}
+		first.Name = "changed by the caller"
+		first.Nodes[0].ID = "changed"
+
+		// With the stored version gone, only the cache can answer.
+		_, err = s.playbooks.DeleteOne(t.Context(), bson.D{{Key: "_id", Value: playbookDocID("triage", 1)}})
+		if err != nil {
+			t.Fatalf("delete version: %v", err)
+		}
+		second, err := s.GetPlaybookVersion(t.Context(), "triage", 1)
+		if err != nil {
+			t.Fatalf("second GetPlaybookVersion: %v", err)
+		}
+		if second.Name != "Triage" || second.Nodes[0].ID != p.Nodes[0].ID {
+			t.Errorf("second read = name %q, first node %q; want %q, %q", second.Name,
+				second.Nodes[0].ID, "Triage", p.Nodes[0].ID)
+		}
+		if _, err := s.GetPlaybookVersion(t.Context(), "triage", 2); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("version 2: error = %v, want ErrNotFound", err)
 		}
 	})
 }

@@ -206,14 +206,18 @@ func (s *Store) replaceRun(ctx context.Context, coll *mongo.Collection,
 // GetRun returns the run with id, with its payloads and output, or
 // runtime.ErrNotFound.
 func (s *Store) GetRun(ctx context.Context, id string) (*runtime.Run, error) {
-	// runs comes first: a run that ends is inserted into runs before it
-	// leaves active_runs, so one of the two reads finds it, and a copy
-	// left in active_runs by a crash between the writes is older.
+	// runs comes first, because a copy left in active_runs by a crash
+	// between the two writes of a run's end is older. A run that ends
+	// between the first two reads is in runs by the time it left
+	// active_runs, so the third read finds it.
 	var d runDoc
 	byID := bson.D{{Key: "_id", Value: id}}
 	err := s.runs.FindOne(ctx, byID).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		err = s.active.FindOne(ctx, byID).Decode(&d)
+	}
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		err = s.runs.FindOne(ctx, byID).Decode(&d)
 	}
 	if err != nil {
 		return nil, wrapErr(err, "run %q", id)

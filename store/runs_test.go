@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -377,5 +379,44 @@ func TestAppendEvents_EmptyBatchIsNoop(t *testing.T) {
 		if err := s.AppendEvents(t.Context(), nil); err != nil {
 			t.Errorf("AppendEvents(nil) = %v, want nil", err)
 		}
+	})
+}
+
+// TestGetRun_FindsRunThatEndsMeanwhile reads runs while they end, which
+// moves them from active_runs to runs: every read finds the run.
+func TestGetRun_FindsRunThatEndsMeanwhile(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		const n, readers = 100, 4
+		runs := make([]*runtime.Run, n)
+		for i := range runs {
+			runs[i] = newRun(fmt.Sprintf("r%03d", i), "triage", runtime.RunRunning, time.Now())
+			if err := s.InsertRun(t.Context(), runs[i]); err != nil {
+				t.Fatalf("InsertRun: %v", err)
+			}
+		}
+
+		var ended atomic.Int64 // runs[:ended] have ended
+		var wg sync.WaitGroup
+		for range readers {
+			wg.Go(func() {
+				for int(ended.Load()) < n {
+					// The run that ends next.
+					id := runs[min(int(ended.Load()), n-1)].ID
+					if _, err := s.GetRun(t.Context(), id); err != nil {
+						t.Errorf("GetRun %s while it ends: %v", id, err)
+						return
+					}
+				}
+			})
+		}
+		for _, r := range runs {
+			end := ms(time.Now())
+			r.Status, r.EndedAt = runtime.RunSucceeded, &end
+			if err := s.UpdateRun(t.Context(), r); err != nil {
+				t.Errorf("UpdateRun %s: %v", r.ID, err)
+			}
+			ended.Add(1)
+		}
+		wg.Wait()
 	})
 }

@@ -58,6 +58,8 @@ type Store struct {
 	payloads *mongo.Collection
 	// spans keeps the page bounds of runs' events; see pagechain.go.
 	spans *spanCache
+	// versions keeps playbook versions read before; see playbooks.go.
+	versions *versionCache
 	// The writers group the inserts of concurrent runs.
 	eventWriter, stepWriter, payloadWriter, activeWriter, runWriter, leaseWriter *groupWriter
 
@@ -190,6 +192,7 @@ func (s *Store) connect(ctx context.Context, uri, database string) error {
 	s.answers = s.db.Collection("approval_answers")
 	s.timers = s.db.Collection("timers")
 	s.spans = newSpanCache()
+	s.versions = newVersionCache()
 	s.eventWriter = newGroupWriter(s.events, s.insertEventsAlone)
 	s.stepWriter = newGroupWriter(s.steps, s.insertStepsAlone)
 	s.payloadWriter = newGroupWriter(s.payloads, insertAlone(s.payloads))
