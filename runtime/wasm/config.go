@@ -21,6 +21,7 @@ const (
 	DefaultHTTPTimeout          = 15 * time.Second
 	DefaultReactorPoolSize      = 2
 	DefaultReactorMaxIdle       = 16
+	DefaultReactorIdleTimeout   = time.Minute
 	DefaultReactorMaxCalls      = 1000
 	DefaultReactorWait          = 20 * time.Millisecond // until a start time is measured
 	DefaultMaxLogLines          = 1000
@@ -111,6 +112,12 @@ type Config struct {
 	// versions together. Zero means DefaultReactorMaxIdle.
 	ReactorMaxIdle int
 
+	// ReactorIdleTimeout is how long a reactor instance stays idle before
+	// it is closed, which returns its memory once calls stop. Zero means
+	// DefaultReactorIdleTimeout, and a negative value keeps idle
+	// instances until Close.
+	ReactorIdleTimeout time.Duration
+
 	// ReactorMaxCalls is the number of calls after which a reactor
 	// instance is closed, not reused. Zero means DefaultReactorMaxCalls.
 	ReactorMaxCalls int
@@ -189,6 +196,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ReactorMaxIdle <= 0 {
 		c.ReactorMaxIdle = DefaultReactorMaxIdle
+	}
+	if c.ReactorIdleTimeout == 0 {
+		c.ReactorIdleTimeout = DefaultReactorIdleTimeout
 	}
 	if c.ReactorMaxCalls <= 0 {
 		c.ReactorMaxCalls = DefaultReactorMaxCalls

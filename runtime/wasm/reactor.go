@@ -54,7 +54,8 @@ type reactorInstance struct {
 	alloc  api.Function
 	handle api.Function
 	output *logSwitch
-	calls  int // calls started on this instance
+	calls  int       // calls started on this instance
+	idle   time.Time // when the instance was last kept idle
 }
 
 // logSwitch sends what an instance writes to stdout and stderr to the log

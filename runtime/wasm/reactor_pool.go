@@ -19,16 +19,20 @@ type poolKey struct {
 // reactorPool keeps idle reactor instances, at most perKey for one key and
 // maxIdle in all, and counts the live instances of each key. A call that
 // finds no idle instance of a key with perKey live ones may wait for
-// another call to release one before it starts a new one.
+// another call to release one before it starts a new one. An instance
+// idle for idleTimeout is closed.
 type reactorPool struct {
-	perKey  int
-	maxIdle int
-	log     *slog.Logger
+	perKey      int
+	maxIdle     int
+	idleTimeout time.Duration // negative keeps idle instances
+	log         *slog.Logger
 
-	mu     sync.Mutex
-	closed bool
-	keys   map[poolKey]*keyState
-	count  int // idle instances over all keys
+	mu       sync.Mutex
+	closed   bool
+	keys     map[poolKey]*keyState
+	count    int           // idle instances over all keys
+	sweeping bool          // set while a sweep goroutine runs
+	stop     chan struct{} // closed by closeAll
 }
 
 // keyState holds the instances and waiting calls of one key.
@@ -47,10 +51,12 @@ type poolWaiter struct {
 
 func newReactorPool(cfg Config, log *slog.Logger) *reactorPool {
 	return &reactorPool{
-		perKey:  max(cfg.ReactorPoolSize, 0),
-		maxIdle: cfg.ReactorMaxIdle,
-		log:     log,
-		keys:    make(map[poolKey]*keyState),
+		perKey:      max(cfg.ReactorPoolSize, 0),
+		maxIdle:     cfg.ReactorMaxIdle,
+		idleTimeout: cfg.ReactorIdleTimeout,
+		log:         log,
+		keys:        make(map[poolKey]*keyState),
+		stop:        make(chan struct{}),
 	}
 }
 
@@ -171,8 +177,13 @@ func (p *reactorPool) passOn(key poolKey, inst *reactorInstance, reusable bool) 
 		w.grant <- nil // the waiter starts an instance, which takes the place of inst
 		return false
 	case reusable && len(ks.idle) < p.perKey && p.count < p.maxIdle:
+		inst.idle = time.Now()
 		ks.idle = append(ks.idle, inst)
 		p.count++
+		if p.idleTimeout > 0 && !p.sweeping {
+			p.sweeping = true
+			go p.sweep()
+		}
 		return true
 	}
 	ks.live--
@@ -219,6 +230,65 @@ func (p *reactorPool) idleCount(key poolKey) int {
 	return 0
 }
 
+// sweep closes the instances idle for idleTimeout, checking every half
+// timeout, and returns once no instance is idle or the pool is closed.
+func (p *reactorPool) sweep() {
+	ticker := time.NewTicker(max(p.idleTimeout/2, time.Millisecond))
+	defer ticker.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-ticker.C:
+		}
+		expired, more := p.takeExpired(time.Now().Add(-p.idleTimeout))
+		for _, e := range expired {
+			if err := e.inst.mod.Close(context.Background()); err != nil {
+				p.log.Warn("reactor instance close failed", "action", e.key.action, "error", err)
+			}
+		}
+		if len(expired) > 0 {
+			p.log.Debug("idle reactor instances closed", "count", len(expired))
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+// expiredInstance is an idle instance that sweep closes.
+type expiredInstance struct {
+	key  poolKey
+	inst *reactorInstance
+}
+
+// takeExpired removes the instances kept idle before cutoff and returns
+// them, and whether instances remain idle. When none does, the sweep
+// ends and the next instance kept idle starts another.
+func (p *reactorPool) takeExpired(cutoff time.Time) ([]expiredInstance, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var expired []expiredInstance
+	for key, ks := range p.keys {
+		// The idle list runs from the least recently used.
+		n := 0
+		for n < len(ks.idle) && ks.idle[n].idle.Before(cutoff) {
+			expired = append(expired, expiredInstance{key, ks.idle[n]})
+			ks.idle[n] = nil
+			n++
+		}
+		ks.idle = ks.idle[n:]
+		ks.live -= n
+		p.count -= n
+		p.forgetIfUnused(key, ks)
+	}
+	if p.closed || p.count == 0 {
+		p.sweeping = false
+		return expired, false
+	}
+	return expired, true
+}
+
 // closeAll closes every idle instance and keeps none from then on. Calls
 // that wait for an instance stop waiting and start one, which fails on a
 // closed Host.
@@ -227,6 +297,9 @@ func (p *reactorPool) closeAll(ctx context.Context) error {
 	keys := p.keys
 	p.keys = nil
 	p.count = 0
+	if !p.closed {
+		close(p.stop)
+	}
 	p.closed = true
 	for _, ks := range keys {
 		for _, w := range ks.waiters {

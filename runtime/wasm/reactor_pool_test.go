@@ -384,3 +384,30 @@ func TestHost_ReactorWait(t *testing.T) {
 		})
 	}
 }
+
+func TestHost_ReactorIdleInstanceClosed(t *testing.T) {
+	reactor, _, _ := extraModules(t)
+	h := newHostWith(t, Config{ReactorPoolSize: 2, ReactorIdleTimeout: 50 * time.Millisecond}, reactor)
+	key := probeKey(reactor)
+
+	if _, _, err := invoke(t, h, "test.reactor@1.0.0", `{"mode":"echo"}`); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	h.pool.mu.Lock()
+	var kept *reactorInstance
+	if ks := h.pool.keys[key]; ks != nil && len(ks.idle) == 1 {
+		kept = ks.idle[0]
+	}
+	h.pool.mu.Unlock()
+	if kept == nil {
+		t.Fatal("no idle instance kept after the first call")
+	}
+
+	waitUntil(func() bool { return h.pool.idleCount(key) == 0 })
+	if !kept.mod.IsClosed() {
+		t.Error("instance left the pool but its module is open")
+	}
+	if _, _, err := invoke(t, h, "test.reactor@1.0.0", `{"mode":"echo"}`); err != nil {
+		t.Fatalf("call after the idle instance closed: %v", err)
+	}
+}
