@@ -47,6 +47,13 @@ type config struct {
 	MaxStepOutput  int64
 	MaxWebhookBody int64
 
+	// Run limits of the runtime; zero values take the runtime's defaults.
+	MaxSteps     int           // steps executed per run, loop bodies included
+	MaxLoopItems int           // items of one loop step
+	MaxParallel  int           // steps running at once in one run
+	MaxDepth     int           // levels of subplaybook child runs
+	RunTimeout   time.Duration // duration of one run, waits included
+
 	// ModuleCacheDir is wazero's compilation cache. Empty means
 	// <DataDir>/module-cache.
 	ModuleCacheDir string
@@ -102,6 +109,16 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	fs.Var((*byteSize)(&cfg.MaxWebhookBody), "max-webhook-body",
 		"largest webhook body after gzip decompression, in `bytes` or with a KiB or MiB suffix; "+
 			"at most --max-step-output (default --max-step-output)")
+	fs.IntVar(&cfg.MaxSteps, "max-steps", runtime.DefaultMaxSteps,
+		"maximum number of steps one run executes, loop bodies included; the run fails beyond it")
+	fs.IntVar(&cfg.MaxLoopItems, "max-loop-items", runtime.DefaultMaxLoopItems,
+		"maximum number of items of one loop step; the loop step fails beyond it")
+	fs.IntVar(&cfg.MaxParallel, "max-parallel", runtime.DefaultMaxParallel,
+		"maximum number of steps of one run that execute at once; further ready steps wait")
+	fs.IntVar(&cfg.MaxDepth, "max-subplaybook-depth", runtime.DefaultMaxDepth,
+		"maximum number of levels of subplaybook child runs; a subplaybook step deeper fails")
+	fs.DurationVar(&cfg.RunTimeout, "run-timeout", runtime.DefaultRunTimeout,
+		"longest run, approvals and delays included; the run ends timed_out after it")
 	fs.StringVar(&cfg.ProcessID, "process-id", "",
 		"`name` of this process in run leases (default host name, pid and a random suffix)")
 	fs.DurationVar(&cfg.LeaseDuration, "lease-duration", runtime.DefaultLeaseDuration,
@@ -145,6 +162,18 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	for h := range strings.SplitSeq(*hosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			cfg.ApprovedHosts = append(cfg.ApprovedHosts, h)
+		}
+	}
+	for _, limit := range []struct {
+		flag  string
+		value int64
+	}{
+		{"--max-steps", int64(cfg.MaxSteps)}, {"--max-loop-items", int64(cfg.MaxLoopItems)},
+		{"--max-parallel", int64(cfg.MaxParallel)}, {"--max-subplaybook-depth", int64(cfg.MaxDepth)},
+		{"--run-timeout", int64(cfg.RunTimeout)},
+	} {
+		if limit.value <= 0 {
+			return cfg, fmt.Errorf("%s must be positive; leave it out to use the default", limit.flag)
 		}
 	}
 	if cfg.LeaseDuration <= 0 || cfg.LeaseRenewInterval <= 0 || cfg.PollInterval <= 0 {

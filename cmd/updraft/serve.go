@@ -89,7 +89,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 		return err
 	}
 	engine := runtime.New(runtime.Config{Store: st, Invoker: host, Logger: log,
-		MaxOutputBytes: int(cfg.MaxStepOutput), ProcessID: cfg.ProcessID,
+		MaxOutputBytes: int(cfg.MaxStepOutput), MaxSteps: cfg.MaxSteps,
+		MaxLoopItems: cfg.MaxLoopItems, MaxParallel: cfg.MaxParallel, MaxDepth: cfg.MaxDepth,
+		RunTimeout: cfg.RunTimeout, ProcessID: cfg.ProcessID,
 		LeaseDuration: cfg.LeaseDuration, LeaseRenewInterval: cfg.LeaseRenewInterval,
 		PollInterval: cfg.PollInterval})
 	if err := engine.Resume(ctx); err != nil {

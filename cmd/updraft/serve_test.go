@@ -190,3 +190,57 @@ func TestServeFlags_Leases(t *testing.T) {
 		})
 	}
 }
+
+func TestServeFlags_RunLimits(t *testing.T) {
+	var out strings.Builder
+	cfg, err := parseServeFlags(nil, func(string) string { return "" }, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxSteps != runtime.DefaultMaxSteps || cfg.MaxLoopItems != runtime.DefaultMaxLoopItems ||
+		cfg.MaxParallel != runtime.DefaultMaxParallel || cfg.MaxDepth != runtime.DefaultMaxDepth ||
+		cfg.RunTimeout != runtime.DefaultRunTimeout {
+		t.Errorf("defaults = %d steps, %d items, %d parallel, depth %d, %s; want the runtime's",
+			cfg.MaxSteps, cfg.MaxLoopItems, cfg.MaxParallel, cfg.MaxDepth, cfg.RunTimeout)
+	}
+
+	cfg, err = parseServeFlags([]string{"--max-steps", "500", "--max-loop-items", "20",
+		"--max-parallel", "2", "--max-subplaybook-depth", "1", "--run-timeout", "90s"},
+		func(string) string { return "" }, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxSteps != 500 || cfg.MaxLoopItems != 20 || cfg.MaxParallel != 2 || cfg.MaxDepth != 1 ||
+		cfg.RunTimeout != 90*time.Second {
+		t.Errorf("set = %d steps, %d items, %d parallel, depth %d, %s; want 500, 20, 2, 1, 1m30s",
+			cfg.MaxSteps, cfg.MaxLoopItems, cfg.MaxParallel, cfg.MaxDepth, cfg.RunTimeout)
+	}
+
+	for _, args := range [][]string{
+		{"--max-steps", "0"}, {"--max-loop-items", "-1"}, {"--max-parallel", "0"},
+		{"--max-subplaybook-depth", "0"}, {"--run-timeout", "0s"},
+	} {
+		_, err := parseServeFlags(args, func(string) string { return "" }, &out)
+		if want := args[0] + " must be positive"; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%v: error = %v, want %q", args, err, want)
+		}
+	}
+}
+
+func TestServe_MaxLoopItemsFailsLoop(t *testing.T) {
+	srv := startServerWith(t, func(cfg *config) { cfg.MaxLoopItems = 3 })
+	id := srv.savePlaybookAs(t, []byte(`{"name": "loop limit", "nodes": [
+		{"id": "start", "type": "trigger", "position": {"x": 0, "y": 0}, "settings": {"kind": "manual"}},
+		{"id": "each", "type": "loop", "position": {"x": 200, "y": 0},
+		 "settings": {"items": "${{ [1, 2, 3, 4, 5] }}"}},
+		{"id": "double", "type": "transform", "parent": "each", "position": {"x": 0, "y": 0},
+		 "settings": {"values": {"n": "${{ item * 2 }}"}}}],
+	 "edges": [{"from": "start", "port": "success", "to": "each"}]}`))
+	runID := srv.startRunAs(t, id)
+	srv.waitRunStatus(t, runID, runtime.RunFailed, runtime.RunSucceeded)
+
+	step := srv.runSteps(t, runID)["each"]
+	if step.Status != runtime.StepFailed || step.Error == nil || step.Error.Code != "too_many_items" {
+		t.Errorf("loop step = %s %+v, want failed with too_many_items", step.Status, step.Error)
+	}
+}
