@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -298,6 +299,9 @@ func precompileBundled(ctx context.Context, host *wasm.Host, bundled *bundledMod
 			return
 		}
 	}
+	// Compiling leaves tens of MiB of garbage, which the Go runtime would
+	// otherwise keep from the system until later collections.
+	debug.FreeOSMemory()
 	log.Info("bundled actions compiled", "component", "main", "count", len(bundled.refs),
 		"duration_ms", time.Since(start).Milliseconds())
 }
