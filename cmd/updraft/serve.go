@@ -153,6 +153,10 @@ func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store
 	go deleteExpiredSessions(ctx, st, log)
 	go deleteOldAuditEntries(ctx, st, cfg.AuditRetention, log)
 	go deleteOldRuns(ctx, st, cfg.RunRetention, log)
+	if !st.Embedded() {
+		// Other processes may publish actions to the same database.
+		go syncActionsEvery(ctx, st, registry, actionSyncInterval, log)
+	}
 	log.Info("server listening", "component", "main", "addr", addr, "public_url", publicURL,
 		"database", st.Describe())
 	if ready != nil {
