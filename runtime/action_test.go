@@ -294,20 +294,15 @@ func TestEngine_ActionInputRecorded(t *testing.T) {
 	wantJSON(t, "lookup input", r.steps["lookup"].Input, `{"mode": "echo", "text": "198.51.100.7"}`)
 }
 
-// waitStepStarted returns once the step of nodeID in the run has started.
-func waitStepStarted(t *testing.T, events <-chan runtime.Event, nodeID string) {
+// waitStepStarted returns once the step of nodeID in the run runID has
+// started.
+func waitStepStarted(t *testing.T, e *runtime.Engine, runID, nodeID string) {
 	t.Helper()
-	for ev := range events {
-		if ev.Type == runtime.EventStepStarted && ev.NodeID == nodeID {
-			return
-		}
-	}
-	t.Fatalf("events ended before step %q started", nodeID)
+	waitEvent(t, e, runID, runtime.EventStepStarted, nodeID)
 }
 
 func TestEngine_CancelActiveRun(t *testing.T) {
-	st := newGatedStore()
-	e := newEngine(t, runtime.Config{Store: st, Invoker: invoker(t)})
+	e := newEngine(t, runtime.Config{Invoker: invoker(t)})
 	pb := newPlaybook(t, []designer.Node{trigger(t), action(t, "lookup", "spin")},
 		edge("start", designer.PortSuccess, "lookup"))
 
@@ -316,10 +311,7 @@ func TestEngine_CancelActiveRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	events, cancel := e.Subscribe(run.ID)
-	defer cancel()
-	close(st.gate)
-	waitStepStarted(t, events, "lookup")
+	waitStepStarted(t, e, run.ID, "lookup")
 
 	if err := e.Cancel(t.Context(), run.ID); err != nil {
 		t.Fatalf("cancel: %v", err)
@@ -332,8 +324,7 @@ func TestEngine_CancelActiveRun(t *testing.T) {
 }
 
 func TestEngine_ShutdownThenResume(t *testing.T) {
-	st := newGatedStore()
-	e := runtime.New(runtime.Config{Store: st, Invoker: invoker(t)})
+	e := runtime.New(runtime.Config{Store: testStore, Invoker: invoker(t)})
 	pb := newPlaybook(t, []designer.Node{
 		trigger(t),
 		action(t, "lookup", "spin"),
@@ -351,10 +342,7 @@ func TestEngine_ShutdownThenResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	events, cancel := e.Subscribe(run.ID)
-	defer cancel()
-	close(st.gate)
-	waitStepStarted(t, events, "lookup")
+	waitStepStarted(t, e, run.ID, "lookup")
 
 	// The grace period is already over, so the spinning step is canceled.
 	ended, stop := context.WithCancel(t.Context())
@@ -379,22 +367,18 @@ func TestEngine_ShutdownThenResume(t *testing.T) {
 	wantGapFree(t, r.events)
 }
 
-// waitRetryPlanned returns once an attempt of nodeID failed and a retry
-// is planned.
-func waitRetryPlanned(t *testing.T, events <-chan runtime.Event, nodeID string) {
+// waitRetryPlanned returns once an attempt of nodeID in the run runID
+// failed and a retry is planned.
+func waitRetryPlanned(t *testing.T, e *runtime.Engine, runID, nodeID string) {
 	t.Helper()
-	for ev := range events {
-		if ev.Type == runtime.EventStepFinished && ev.NodeID == nodeID &&
-			strings.Contains(string(ev.Data), `"retry_in_ms"`) {
-			return
-		}
-	}
-	t.Fatalf("events ended before a retry of %q was planned", nodeID)
+	waitEventWhere(t, e, runID, "a retry of "+nodeID, func(ev runtime.Event) bool {
+		return ev.Type == runtime.EventStepFinished && ev.NodeID == nodeID &&
+			strings.Contains(string(ev.Data), `"retry_in_ms"`)
+	})
 }
 
 func TestEngine_ShutdownDuringRetryWait(t *testing.T) {
-	st := newGatedStore()
-	e := runtime.New(runtime.Config{Store: st, Invoker: invoker(t)})
+	e := runtime.New(runtime.Config{Store: testStore, Invoker: invoker(t)})
 	lookup := action(t, "lookup", "flaky")
 	lookup.Retry = &designer.RetryPolicy{Attempts: 2, InitialDelay: "1h"}
 	pb := newPlaybook(t, []designer.Node{trigger(t), lookup},
@@ -408,10 +392,7 @@ func TestEngine_ShutdownDuringRetryWait(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	events, cancel := e.Subscribe(run.ID)
-	defer cancel()
-	close(st.gate)
-	waitRetryPlanned(t, events, "lookup")
+	waitRetryPlanned(t, e, run.ID, "lookup")
 
 	ctx, stop := context.WithTimeout(t.Context(), waitLimit)
 	defer stop()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,15 +85,38 @@ func edge(from, port, to string) designer.Edge {
 // test.
 func newPlaybook(t *testing.T, nodes []designer.Node, edges ...designer.Edge) *designer.Playbook {
 	t.Helper()
-	id := strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name()))
 	return &designer.Playbook{
-		ID:        id,
+		ID:        testID(t),
 		Version:   1,
 		Name:      t.Name(),
 		Nodes:     nodes,
 		Edges:     edges,
 		CreatedAt: time.Now().UTC(),
 	}
+}
+
+// testIDs makes testID unique to each run of a test, because -count
+// repeats a test in one process, on one test store.
+var testIDs = struct {
+	sync.Mutex
+	owner map[string]*testing.T // the last test that took each name
+	runs  map[string]int        // the tests that took each name
+}{owner: map[string]*testing.T{}, runs: map[string]int{}}
+
+// testID returns the lowercase name of the test, with a suffix from its
+// second run on, for the ids of the documents that the test stores.
+func testID(t *testing.T) string {
+	name := strings.NewReplacer("/", "-", " ", "-").Replace(strings.ToLower(t.Name()))
+	testIDs.Lock()
+	defer testIDs.Unlock()
+	if testIDs.owner[name] != t {
+		testIDs.owner[name] = t
+		testIDs.runs[name]++
+	}
+	if n := testIDs.runs[name]; n > 1 {
+		return fmt.Sprintf("%s-run%d", name, n)
+	}
+	return name
 }
 
 // newEngine returns an engine on the test store, shut down when the test

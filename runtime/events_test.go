@@ -13,9 +13,9 @@ import (
 	"github.com/updraftsoar/updraft/runtime"
 )
 
-// gatedStore is the test store with two additions: UpdateRun waits until
-// gate is closed, so a test can subscribe before a run emits anything, and
-// AppendEvents records the highest seq it stored.
+// gatedStore is the test store whose AppendEvents waits until gate is
+// closed, so that a test can subscribe before a run delivers any event.
+// It also records the highest seq it stored.
 type gatedStore struct {
 	runtime.Store
 	gate chan struct{}
@@ -28,12 +28,8 @@ func newGatedStore() *gatedStore {
 	return &gatedStore{Store: testStore, gate: make(chan struct{}), stored: map[string]int64{}}
 }
 
-func (s *gatedStore) UpdateRun(ctx context.Context, run *runtime.Run) error {
-	<-s.gate
-	return s.Store.UpdateRun(ctx, run)
-}
-
 func (s *gatedStore) AppendEvents(ctx context.Context, events []runtime.Event) error {
+	<-s.gate
 	if err := s.Store.AppendEvents(ctx, events); err != nil {
 		return err
 	}

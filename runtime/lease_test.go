@@ -74,15 +74,39 @@ func startWebhookRun(t *testing.T, e *runtime.Engine, pb *designer.Playbook) *ru
 	return run
 }
 
-// waitEvent returns the first event of type typ for nodeID.
-func waitEvent(t *testing.T, events <-chan runtime.Event, typ, nodeID string) runtime.Event {
+// waitEvent returns the first event of type typ for nodeID in the run
+// runID, which executes in e.
+func waitEvent(t *testing.T, e *runtime.Engine, runID, typ, nodeID string) runtime.Event {
 	t.Helper()
-	for ev := range events {
-		if ev.Type == typ && ev.NodeID == nodeID {
+	return waitEventWhere(t, e, runID, typ+" of "+nodeID, func(ev runtime.Event) bool {
+		return ev.Type == typ && ev.NodeID == nodeID
+	})
+}
+
+// waitEventWhere returns the first event of the run runID for which match
+// is true. It subscribes to e before it reads the stored events, as the
+// documentation of Subscribe requires of a caller that needs every event,
+// so that an event stored before the subscription is found as well.
+func waitEventWhere(t *testing.T, e *runtime.Engine, runID, what string,
+	match func(runtime.Event) bool) runtime.Event {
+	t.Helper()
+	live, cancel := e.Subscribe(runID)
+	defer cancel()
+	stored, err := testStore.ListEvents(t.Context(), runID, 0, 0)
+	if err != nil {
+		t.Fatalf("list events of run %s: %v", runID, err)
+	}
+	for _, ev := range stored {
+		if match(ev) {
 			return ev
 		}
 	}
-	t.Fatalf("events ended before %s of %q", typ, nodeID)
+	for ev := range live {
+		if match(ev) {
+			return ev
+		}
+	}
+	t.Fatalf("run %s stopped executing here before %s", runID, what)
 	return runtime.Event{}
 }
 
@@ -174,9 +198,7 @@ func TestLease_ExpiredRunTakenOver(t *testing.T) {
 		transform(t, "after", map[string]any{"done": true})},
 		edge("start", designer.PortSuccess, "wait"), edge("wait", designer.PortSuccess, "after"))
 	run := startWebhookRun(t, a, pb)
-	events, cancel := a.Subscribe(run.ID)
-	defer cancel()
-	waiting := waitEvent(t, events, runtime.EventStepWaiting, "wait")
+	waiting := waitEvent(t, a, run.ID, runtime.EventStepWaiting, "wait")
 
 	cut.cut.Store(true)
 	b := leasedEngine(t, "b", testStore)
@@ -204,9 +226,7 @@ func TestLease_OwnerStopsOnLaterGeneration(t *testing.T) {
 		Question: "Isolate ${{ trigger.host }}?"})},
 		edge("start", designer.PortSuccess, "approve"))
 	run := startWebhookRun(t, a, pb)
-	events, cancel := a.Subscribe(run.ID)
-	defer cancel()
-	waitEvent(t, events, runtime.EventStepWaiting, "approve")
+	waitEvent(t, a, run.ID, runtime.EventStepWaiting, "approve")
 
 	later := runtime.Lease{RunID: run.ID, Generation: 2, Holder: "b-" + t.Name(),
 		ExpiresAt: time.Now().Add(testLeaseDuration)}
@@ -272,9 +292,7 @@ func TestEngine_CancelFromOtherEngine(t *testing.T) {
 	pb := newPlaybook(t, []designer.Node{trigger(t), action(t, "lookup", "spin")},
 		edge("start", designer.PortSuccess, "lookup"))
 	run := startWebhookRun(t, a, pb)
-	events, cancel := a.Subscribe(run.ID)
-	defer cancel()
-	waitStepStarted(t, events, "lookup")
+	waitStepStarted(t, a, run.ID, "lookup")
 
 	if err := b.Cancel(t.Context(), run.ID); err != nil {
 		t.Fatalf("cancel through the other engine: %v", err)
@@ -290,9 +308,7 @@ func TestEngine_CancelStopsModule(t *testing.T) {
 	pb := newPlaybook(t, []designer.Node{trigger(t), action(t, "lookup", "spin")},
 		edge("start", designer.PortSuccess, "lookup"))
 	run := startWebhookRun(t, e, pb)
-	events, cancel := e.Subscribe(run.ID)
-	defer cancel()
-	waitStepStarted(t, events, "lookup")
+	waitStepStarted(t, e, run.ID, "lookup")
 
 	start := time.Now()
 	if err := e.Cancel(t.Context(), run.ID); err != nil {

@@ -34,9 +34,7 @@ func approvalPlaybook(t *testing.T, s designer.ApprovalSettings) *designer.Playb
 func waitApproval(t *testing.T, e *runtime.Engine, pb *designer.Playbook) (*runtime.Run, runtime.Approval) {
 	t.Helper()
 	run := startWebhookRun(t, e, pb)
-	events, cancel := e.Subscribe(run.ID)
-	defer cancel()
-	waitEvent(t, events, runtime.EventStepWaiting, "approve")
+	waitEvent(t, e, run.ID, runtime.EventStepWaiting, "approve")
 
 	list, err := e.ListApprovals(t.Context(), runtime.ApprovalFilter{RunID: run.ID})
 	if err != nil {

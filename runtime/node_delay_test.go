@@ -78,9 +78,7 @@ func TestEngine_Delay(t *testing.T) {
 func TestEngine_DelaySurvivesRestart(t *testing.T) {
 	a := leasedEngine(t, "a", testStore)
 	run := startWebhookRun(t, a, delayPlaybook(t, designer.DelaySettings{Duration: "1500ms"}))
-	events, cancel := a.Subscribe(run.ID)
-	waiting := waitEvent(t, events, runtime.EventStepWaiting, "wait")
-	cancel()
+	waiting := waitEvent(t, a, run.ID, runtime.EventStepWaiting, "wait")
 	if err := a.Shutdown(t.Context()); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}

@@ -228,7 +228,7 @@ func TestEngine_Cancel(t *testing.T) {
 	})
 
 	t.Run("orphaned run", func(t *testing.T) {
-		run := &runtime.Run{ID: "orphaned-run", PlaybookID: "orphaned", PlaybookVersion: 1,
+		run := &runtime.Run{ID: testID(t), PlaybookID: "orphaned", PlaybookVersion: 1,
 			Status: runtime.RunRunning, TriggerNode: "start", CreatedAt: time.Now().UTC()}
 		if err := testStore.InsertRun(ctx, run); err != nil {
 			t.Fatalf("insert run: %v", err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,14 +43,20 @@ func TestAudit_ListRejectsBadQuery(t *testing.T) {
 	}
 }
 
+// auditPageRuns counts the runs of TestAudit_ListPagesNewestFirst.
+var auditPageRuns atomic.Int64
+
 func TestAudit_ListPagesNewestFirst(t *testing.T) {
 	ts := newTestServer(t, nil)
 	admin := insertRoleToken(t, RoleAdmin)
 	actor := insertRoleToken(t, RoleAnalyst)
 	// The entries lie in a past that no other test writes to, and the
 	// first page starts just after them: an entry ID begins with 16 hex
-	// digits of its time in Unix nanoseconds.
-	base := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	// digits of its time in Unix nanoseconds. A repeat of the test under
+	// -count writes an hour earlier, so the entries of an earlier run sort
+	// after the first page.
+	base := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC).
+		Add(-time.Duration(auditPageRuns.Add(1)) * time.Hour)
 	for i := range 3 {
 		entry := &store.AuditEntry{Time: base.Add(time.Duration(i) * time.Second), Actor: actor.Name,
 			Role: RoleAnalyst, Action: "playbook.update", Target: "playbook:p" + string(rune('a'+i)),

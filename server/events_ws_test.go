@@ -14,9 +14,11 @@ import (
 )
 
 // insertFinishedRun stores a succeeded run with n events, the last one
-// run.finished, as a process that has since stopped would have left it.
-func insertFinishedRun(t *testing.T, id string, n int) {
+// run.finished, as a process that has since stopped would have left it,
+// and returns its id.
+func insertFinishedRun(t *testing.T, n int) string {
 	t.Helper()
+	id := uniqueRunID(t)
 	now := time.Now().UTC()
 	run := &runtime.Run{ID: id, PlaybookID: "p", PlaybookVersion: 1, Status: runtime.RunSucceeded,
 		CreatedAt: now, EndedAt: &now}
@@ -33,6 +35,18 @@ func insertFinishedRun(t *testing.T, id string, n int) {
 	if err := testStore.AppendEvents(t.Context(), events); err != nil {
 		t.Fatal(err)
 	}
+	return id
+}
+
+// uniqueRunID returns a run id that no other test, and no repeat of this
+// test under -count, stores.
+func uniqueRunID(t *testing.T) string {
+	t.Helper()
+	suffix, err := randomString(9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "run-" + suffix
 }
 
 func dialEvents(t *testing.T, wsURL string, header http.Header) (*websocket.Conn, *http.Response, error) {
@@ -47,9 +61,9 @@ func dialEvents(t *testing.T, wsURL string, header http.Header) (*websocket.Conn
 func TestEvents_StoredEventsAfterSeq(t *testing.T) {
 	ts := newTestServer(t, nil)
 	token := insertToken(t)
-	insertFinishedRun(t, "run-stored-events", 5)
+	runID := insertFinishedRun(t, 5)
 
-	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/runs/run-stored-events/events?after=2"
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/runs/" + runID + "/events?after=2"
 	header := http.Header{"Authorization": {"Bearer " + token}, "Origin": {ts.URL}}
 	conn, _, err := dialEvents(t, wsURL, header)
 	if err != nil {
@@ -75,7 +89,7 @@ func TestEvents_StoredEventsAfterSeq(t *testing.T) {
 func TestEvents_UpgradeRejected(t *testing.T) {
 	ts := newTestServer(t, nil)
 	token := insertToken(t)
-	insertFinishedRun(t, "run-upgrade-rejected", 1)
+	runID := insertFinishedRun(t, 1)
 	base := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/runs/"
 	auth := "Bearer " + token
 
@@ -85,11 +99,11 @@ func TestEvents_UpgradeRejected(t *testing.T) {
 		header http.Header
 		want   int
 	}{
-		{"no credentials", base + "run-upgrade-rejected/events", nil, http.StatusUnauthorized},
-		{"other origin", base + "run-upgrade-rejected/events",
+		{"no credentials", base + runID + "/events", nil, http.StatusUnauthorized},
+		{"other origin", base + runID + "/events",
 			http.Header{"Authorization": {auth}, "Origin": {"https://attacker.example"}}, http.StatusForbidden},
 		{"unknown run", base + "no-such-run/events", http.Header{"Authorization": {auth}}, http.StatusNotFound},
-		{"negative after", base + "run-upgrade-rejected/events?after=-1",
+		{"negative after", base + runID + "/events?after=-1",
 			http.Header{"Authorization": {auth}}, http.StatusBadRequest},
 	}
 	for _, tc := range cases {
@@ -112,7 +126,7 @@ func TestEvents_FollowsRunOwnedElsewhere(t *testing.T) {
 	// Another process owns this running run, so this engine sends nothing
 	// live and the stream reads the store.
 	now := time.Now().UTC()
-	run := &runtime.Run{ID: "run-owned-elsewhere", PlaybookID: "p", PlaybookVersion: 1,
+	run := &runtime.Run{ID: uniqueRunID(t), PlaybookID: "p", PlaybookVersion: 1,
 		Status: runtime.RunRunning, CreatedAt: now, StartedAt: &now}
 	if err := testStore.InsertRun(t.Context(), run); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/tetratelabs/wazero/sys"
 )
 
 // tailLines is the number of last log lines kept for error messages.
@@ -14,8 +16,9 @@ const tailLines = 5
 var errOutputTooLarge = errors.New("stdout limit reached")
 
 // cappedBuffer keeps up to max bytes of stdout and records an overflow.
-// The first write past max calls stop, which ends the module, so a module
-// that ignores the write error does not keep running.
+// When stop is set, the buffer is a module's stdout, and a write past max
+// ends the module, so a module that ignores the write error does not keep
+// running.
 type cappedBuffer struct {
 	bytes.Buffer
 	max      int
@@ -24,14 +27,20 @@ type cappedBuffer struct {
 }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if b.Len()+len(p) > b.max {
-		if !b.overflow && b.stop != nil {
-			b.stop()
-		}
-		b.overflow = true
+	if b.Len()+len(p) <= b.max {
+		return b.Buffer.Write(p)
+	}
+	b.overflow = true
+	if b.stop == nil {
 		return 0, errOutputTooLarge
 	}
-	return b.Buffer.Write(p)
+	// Canceling the call closes the module only once a goroutine of
+	// wazero notices, which can take longer than the module needs to
+	// finish. The write runs inside the module's fd_write call, so a
+	// panic with an exit error ends the module at once, the way wazero
+	// v1.12.0 implements WASI proc_exit.
+	b.stop()
+	panic(sys.NewExitError(sys.ExitCodeContextCanceled))
 }
 
 // logLimits caps the log of one call.
