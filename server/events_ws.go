@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -55,6 +56,7 @@ func (s *Server) streamRunEvents(c echo.Context) error {
 	}
 
 	stream := newEventStream(conn, s.cfg.PingInterval)
+	stream.written.Store(after)
 	if !s.addStream(stream) {
 		cancel()
 		stream.closeWith(websocket.CloseGoingAway, "server shutting down")
@@ -201,8 +203,10 @@ func (f *runFollower) checkEnded(ctx context.Context) bool {
 	return true
 }
 
-// send queues ev unless its seq was sent already. A full queue closes the
-// stream, and the client reconnects with the last seq it got.
+// send queues ev unless its seq was queued already. When the queue stays
+// full for writeTimeout, the client does not read: the stream closes, and
+// the close reason names the last seq written, after which the client
+// reconnects.
 func (f *runFollower) send(ev runtime.Event) bool {
 	if ev.Seq <= f.lastSeq {
 		return true
@@ -212,10 +216,19 @@ func (f *runFollower) send(ev runtime.Event) bool {
 	case <-f.stream.done:
 		return false
 	default:
-		f.server.log.Info("slow websocket client closed", "run_id", f.runID, "last_seq", f.lastSeq)
-		f.stream.closeWith(websocket.CloseTryAgainLater,
-			"client too slow; reconnect with after="+strconv.FormatInt(f.lastSeq, 10))
-		return false
+		timer := time.NewTimer(writeTimeout)
+		defer timer.Stop()
+		select {
+		case f.stream.queue <- ev:
+		case <-f.stream.done:
+			return false
+		case <-timer.C:
+			written := f.stream.written.Load()
+			f.server.log.Info("slow websocket client closed", "run_id", f.runID, "last_seq", written)
+			f.stream.closeWith(websocket.CloseTryAgainLater,
+				"client too slow; reconnect with after="+strconv.FormatInt(written, 10))
+			return false
+		}
 	}
 	f.lastSeq = ev.Seq
 	if ev.Type == runtime.EventRunFinished {
@@ -232,6 +245,7 @@ type eventStream struct {
 	queue    chan runtime.Event
 	finished chan struct{} // closed when no more events will be queued
 	done     chan struct{} // closed when the connection is closed
+	written  atomic.Int64  // seq of the last event written
 	once     sync.Once
 	finishMu sync.Once
 }
@@ -307,6 +321,7 @@ func (s *eventStream) write(ev runtime.Event) bool {
 		s.shutdown()
 		return false
 	}
+	s.written.Store(ev.Seq)
 	return true
 }
 

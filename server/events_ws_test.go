@@ -166,3 +166,37 @@ func TestEvents_FollowsRunOwnedElsewhere(t *testing.T) {
 		t.Errorf("after run.finished: %v, want a normal close", err)
 	}
 }
+
+// TestEvents_LongRunReachesReader reads a run with many more stored events
+// than a connection buffers: a reader that keeps reading gets all of them.
+func TestEvents_LongRunReachesReader(t *testing.T) {
+	ts := newTestServer(t, nil)
+	token := insertToken(t)
+	const n = 3000
+	runID := insertFinishedRun(t, n)
+
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/api/v1/runs/" + runID + "/events"
+	header := http.Header{"Authorization": {"Bearer " + token}, "Origin": {ts.URL}}
+	conn, _, err := dialEvents(t, wsURL, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	for {
+		var ev runtime.Event
+		err := conn.ReadJSON(&ev)
+		if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read after seq %d: %v", last, err)
+		}
+		if ev.Seq != last+1 {
+			t.Fatalf("event seq %d after %d, want %d", ev.Seq, last, last+1)
+		}
+		last = ev.Seq
+	}
+	if last != n {
+		t.Errorf("last seq = %d, want %d", last, n)
+	}
+}
