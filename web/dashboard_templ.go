@@ -529,7 +529,7 @@ func dashboardStatuses(v DashboardView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = statusCount("timed_out", "⧗", v.TimedOut).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = statusCount("timed_out", "◷", v.TimedOut).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
