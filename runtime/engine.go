@@ -41,6 +41,9 @@ type Config struct {
 	LeaseDuration      time.Duration // how long a lease lasts unrenewed; 0 means 15s
 	LeaseRenewInterval time.Duration // how often leases are renewed and runs claimed; 0 means 5s
 	PollInterval       time.Duration // how often other processes' answers and cancels are read; 0 means 1s
+
+	// Observer receives run and step starts and ends; nil reports none.
+	Observer Observer
 }
 
 func (c Config) withDefaults() Config {
@@ -333,6 +336,7 @@ func (e *Engine) cancelStored(ctx context.Context, run *Run) error {
 		return err
 	}
 	e.log.Info("run canceled", "run_id", run.ID, "active", false)
+	e.observeStoredEnd(run)
 	return nil
 }
 

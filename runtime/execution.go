@@ -145,6 +145,7 @@ func (rs *runState) begin() error {
 	}
 	rs.log.Info("run started", "playbook_id", rs.run.PlaybookID,
 		"playbook_version", rs.run.PlaybookVersion, "trigger_node", rs.run.TriggerNode)
+	rs.observeStarted()
 	events := []Event{newEvent(EventRunStarted, "", "", map[string]any{"status": RunRunning})}
 	return rs.events.add(nil, append(events, reusedEvents(rs.reused)...)...)
 }
@@ -392,4 +393,5 @@ func (rs *runState) finish() {
 	}
 	rs.log.Info("run finished", "status", rs.run.Status, "duration_ms", duration.Milliseconds(),
 		"error", rs.run.Error)
+	rs.observeEnded()
 }

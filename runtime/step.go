@@ -222,6 +222,7 @@ func (rs *runState) saveStarted(step *Step, instant bool) error {
 // event comes first.
 func (rs *runState) saveFinished(step *Step, logs *logBuffer, delay time.Duration, retry,
 	instant bool) error {
+	rs.observeStep(step)
 	return rs.events.add([]Step{*step}, attemptEvents(step, logs, delay, retry, instant)...)
 }
 

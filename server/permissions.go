@@ -32,6 +32,8 @@ type permission string
 const (
 	permPublic          permission = "public" // no credentials needed
 	permRead            permission = "read"
+	permReadDashboard   permission = "read_dashboard"
+	permReadMetrics     permission = "read_metrics"
 	permEditPlaybooks   permission = "edit_playbooks"
 	permRunPlaybooks    permission = "run_playbooks"
 	permControlRuns     permission = "control_runs"
@@ -54,6 +56,8 @@ type permissionGrant struct {
 // shows the same table, and TestPermissions_MatchDocs compares the two.
 var permissionTable = []permissionGrant{
 	{permRead, RoleViewer, "read playbooks, runs, run events, approvals and actions"},
+	{permReadDashboard, RoleViewer, "read the dashboard"},
+	{permReadMetrics, RoleViewer, "read Prometheus metrics"},
 	{permEditPlaybooks, RoleAnalyst, "create and edit playbooks"},
 	{permRunPlaybooks, RoleAnalyst, "start runs"},
 	{permControlRuns, RoleAnalyst, "cancel and rerun runs"},
@@ -197,6 +201,10 @@ var routeRules = map[string]routeRule{
 	"DELETE /api/v1/tokens/:id": {perm: permManageTokens, action: "token.revoke", target: "token"},
 
 	"GET /api/v1/audit": {perm: permReadAudit},
+
+	"GET /api/v1/dashboard": {perm: permReadDashboard},
+	"GET /dashboard":        {perm: permReadDashboard},
+	"GET /metrics":          {perm: permReadMetrics},
 
 	"GET /":              {perm: permRead},
 	"GET /favicon.ico":   {perm: permRead},

@@ -63,14 +63,14 @@ func TestRouteRules_StateChangesAudited(t *testing.T) {
 
 func TestAuthorize_RoleMatrix(t *testing.T) {
 	want := map[string][]permission{
-		RoleViewer: {permRead},
-		RoleAnalyst: {permRead, permEditPlaybooks, permRunPlaybooks, permControlRuns,
-			permAnswerApprovals},
-		RoleDeveloper: {permRead, permEditPlaybooks, permRunPlaybooks, permControlRuns,
-			permAnswerApprovals, permPublishActions},
-		RoleAdmin: {permRead, permEditPlaybooks, permRunPlaybooks, permControlRuns,
-			permAnswerApprovals, permPublishActions, permManageSecrets, permManageTokens,
-			permReadAudit},
+		RoleViewer: {permRead, permReadDashboard, permReadMetrics},
+		RoleAnalyst: {permRead, permReadDashboard, permReadMetrics, permEditPlaybooks,
+			permRunPlaybooks, permControlRuns, permAnswerApprovals},
+		RoleDeveloper: {permRead, permReadDashboard, permReadMetrics, permEditPlaybooks,
+			permRunPlaybooks, permControlRuns, permAnswerApprovals, permPublishActions},
+		RoleAdmin: {permRead, permReadDashboard, permReadMetrics, permEditPlaybooks,
+			permRunPlaybooks, permControlRuns, permAnswerApprovals, permPublishActions,
+			permManageSecrets, permManageTokens, permReadAudit},
 		"":      {},
 		"owner": {},
 	}

@@ -54,6 +54,8 @@ type Store interface {
 
 	InsertAuditEntry(ctx context.Context, e *store.AuditEntry) error
 	ListAuditEntries(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
+
+	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.DashboardSummary, error)
 }
 
 // Engine starts, cancels and reruns runs, streams their events and
@@ -103,6 +105,15 @@ type Config struct {
 	// PingInterval is how often run event websockets are pinged; 0 means
 	// 30 seconds. A client that sends no pong for two intervals is closed.
 	PingInterval time.Duration
+
+	// MinutesPerAlert is the analyst time, in minutes, that the dashboard
+	// counts as saved by each automated run; 0 means
+	// DefaultMinutesPerAlert.
+	MinutesPerAlert int
+
+	// Metrics is served at /metrics and counts webhook requests. When it
+	// is nil, /metrics responds 404.
+	Metrics *Metrics
 }
 
 func (c Config) withDefaults() Config {
@@ -120,6 +131,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = 30 * time.Second
+	}
+	if c.MinutesPerAlert <= 0 {
+		c.MinutesPerAlert = DefaultMinutesPerAlert
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	return c
@@ -192,7 +206,8 @@ func (s *Server) newEcho() *echo.Echo {
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
-	e.POST("/hooks/:token", s.receiveWebhook)
+	e.POST("/hooks/:token", s.receiveWebhook, s.countWebhook)
+	e.GET("/metrics", s.serveMetrics, s.requireAuth)
 	e.StaticFS("/static", web.Static)
 
 	api := e.Group("/api/v1", s.requireAuth)
@@ -202,6 +217,7 @@ func (s *Server) newEcho() *echo.Echo {
 	s.registerSecretRoutes(api, pages)
 	s.registerTokenRoutes(api, pages)
 	s.registerOpenAPIRoutes(api, pages)
+	pages.GET("/dashboard", s.dashboardPage)
 	(&web.Pages{Playbooks: s.store}).Register(pages)
 	s.routes = newRouteTable(e.Routes())
 	return e
@@ -218,6 +234,7 @@ func (s *Server) registerAPI(g *echo.Group) {
 	g.GET("/runs/:id/events", s.streamRunEvents)
 	g.POST("/runs/:id/cancel", s.cancelRun)
 	g.POST("/runs/:id/rerun", s.rerunRun)
+	g.GET("/dashboard", s.getDashboard)
 	g.GET("/approvals", s.listApprovals)
 	g.GET("/approvals/:id", s.getApproval)
 	g.POST("/approvals/:id", s.answerApproval)

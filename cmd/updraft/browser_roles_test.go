@@ -140,7 +140,7 @@ func TestBrowser_TokensPageCreatesToken(t *testing.T) {
 	signInBrowser(t, ctx, srv, token)
 	links := eval[[]string](t, ctx, "read navigation",
 		`[...document.querySelectorAll('nav[aria-label="Main"] a')].map(a => a.getAttribute('href'))`)
-	if want := "/playbooks /runs /approvals /actions"; strings.Join(links, " ") != want {
+	if want := "/playbooks /runs /approvals /dashboard /actions"; strings.Join(links, " ") != want {
 		t.Errorf("navigation of a viewer = %v, want %s", links, want)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/updraftsoar/updraft/actions"
 	"github.com/updraftsoar/updraft/runtime"
+	"github.com/updraftsoar/updraft/server"
 )
 
 // config is everything `updraft serve` reads from flags and the
@@ -76,6 +77,10 @@ type config struct {
 	LogFormat     string        // "json" or "text"
 	LogOutput     io.Writer     // log destination; nil means stderr
 	ShutdownGrace time.Duration // how long running steps may finish on shutdown
+
+	// MinutesPerAlert is the analyst time, in minutes, that the dashboard
+	// counts as saved by each automated run.
+	MinutesPerAlert int
 }
 
 // parseServeFlags maps the serve flags and the environment onto a config.
@@ -135,6 +140,8 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	fs.Var((*days)(&cfg.RunRetention), "run-retention",
 		"how long ended runs are kept with their steps, events and approvals, in days such as 90d "+
 			"or as a duration such as 720h; 0 keeps them forever")
+	fs.IntVar(&cfg.MinutesPerAlert, "minutes-per-alert", server.DefaultMinutesPerAlert,
+		"estimated analyst `minutes` that one automated run saves, for the dashboard's time saved")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log `format`: json or text")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", 30*time.Second,
@@ -170,7 +177,7 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 	}{
 		{"--max-steps", int64(cfg.MaxSteps)}, {"--max-loop-items", int64(cfg.MaxLoopItems)},
 		{"--max-parallel", int64(cfg.MaxParallel)}, {"--max-subplaybook-depth", int64(cfg.MaxDepth)},
-		{"--run-timeout", int64(cfg.RunTimeout)},
+		{"--run-timeout", int64(cfg.RunTimeout)}, {"--minutes-per-alert", int64(cfg.MinutesPerAlert)},
 	} {
 		if limit.value <= 0 {
 			return cfg, fmt.Errorf("%s must be positive; leave it out to use the default", limit.flag)

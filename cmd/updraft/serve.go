@@ -89,12 +89,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 	if err := bootstrapToken(ctx, st, cfg.BootstrapToken, stdout); err != nil {
 		return err
 	}
+	metrics := server.NewMetrics()
 	engine := runtime.New(runtime.Config{Store: st, Invoker: host, Logger: log,
 		MaxOutputBytes: int(cfg.MaxStepOutput), MaxSteps: cfg.MaxSteps,
 		MaxLoopItems: cfg.MaxLoopItems, MaxParallel: cfg.MaxParallel, MaxDepth: cfg.MaxDepth,
 		RunTimeout: cfg.RunTimeout, ProcessID: cfg.ProcessID,
 		LeaseDuration: cfg.LeaseDuration, LeaseRenewInterval: cfg.LeaseRenewInterval,
-		PollInterval: cfg.PollInterval})
+		PollInterval: cfg.PollInterval, Observer: metrics})
+	metrics.CountActiveRuns(engine.ActiveRuns)
 	if err := engine.Resume(ctx); err != nil {
 		return fmt.Errorf("resume unfinished runs: %w", err)
 	}
@@ -109,14 +111,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready func(addr st
 			ready(addr)
 		}
 	}
-	return serveHTTP(ctx, cfg, ln, st, engine, registry, secrets, log, onReady)
+	return serveHTTP(ctx, cfg, ln, st, engine, registry, secrets, metrics, log, onReady)
 }
 
 // serveHTTP serves on ln until ctx ends, then shuts the server and the
 // engine down.
 func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store,
 	engine *runtime.Engine, registry *actions.Registry, secrets *store.SecretStore,
-	log *slog.Logger, ready func(string)) error {
+	metrics *server.Metrics, log *slog.Logger, ready func(string)) error {
 	addr := ln.Addr().String()
 	publicURL := cfg.PublicURL
 	if publicURL == "" {
@@ -129,6 +131,9 @@ func serveHTTP(ctx context.Context, cfg config, ln net.Listener, st *store.Store
 		Logger:    log,
 		PublicURL: publicURL,
 		Secrets:   secrets,
+		Metrics:   metrics,
+
+		MinutesPerAlert: cfg.MinutesPerAlert,
 
 		MaxWebhookBody: cfg.MaxWebhookBody,
 		Publishing: &server.Publishing{

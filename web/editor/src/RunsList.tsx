@@ -1,4 +1,5 @@
-// The Runs page: the most recent runs with their status.
+// The Runs page: the most recent runs with their status, of one playbook
+// when the page URL has ?playbook_id=.
 import { useEffect, useState } from "react";
 import { listRuns, type RunSummary } from "./api";
 import { t } from "./i18n";
@@ -7,7 +8,8 @@ export function RunsList() {
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    listRuns()
+    const playbookId = new URLSearchParams(window.location.search).get("playbook_id") ?? undefined;
+    listRuns(playbookId)
       .then(setRuns)
       .catch((e: Error) => setError(e.message));
   }, []);
