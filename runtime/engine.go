@@ -297,13 +297,19 @@ func (e *Engine) Cancel(ctx context.Context, runID string) error {
 		if rs.ended.Load() {
 			return fmt.Errorf("run %q: already %s: %w", runID, rs.run.Status, ErrConflict)
 		}
+		if !rs.canceling.CompareAndSwap(false, true) {
+			return fmt.Errorf("run %q: cancel already requested: %w", runID, ErrConflict)
+		}
 		rs.cancel(errRunCanceled)
 		return nil
 	}
 
 	run, err := e.store.GetRun(ctx, runID)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("run %q not found: %w", runID, ErrNotFound)
+	}
 	if err != nil {
-		return fmt.Errorf("run %q: %w", runID, err)
+		return err // the store's error names the run
 	}
 	if run.Status.Ended() {
 		return fmt.Errorf("run %q: already %s: %w", runID, run.Status, ErrConflict)

@@ -45,6 +45,9 @@ type runState struct {
 	// ended is set once finish chose the final status, before the run
 	// document is updated, so that Cancel answers ErrConflict from then.
 	ended atomic.Bool
+	// canceling is set by the first Cancel, so that later ones answer
+	// ErrConflict.
+	canceling atomic.Bool
 	// finishes counts the step finishes recorded, see stepResult.order.
 	finishes atomic.Int64
 	// fresh is set on a run that Start inserted already running, so

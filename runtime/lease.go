@@ -571,7 +571,10 @@ func (e *Engine) cancelUnowned(ctx context.Context, run *Run) error {
 	}
 
 	err = l.store.InsertCancelRequest(ctx, run.ID, e.cfg.ProcessID)
-	if err != nil && !errors.Is(err, ErrConflict) {
+	if errors.Is(err, ErrConflict) {
+		return fmt.Errorf("run %q: cancel already requested: %w", run.ID, ErrConflict)
+	}
+	if err != nil {
 		return fmt.Errorf("run %q: request cancel: %w", run.ID, err)
 	}
 	owner := ""

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,8 +25,11 @@ func (e *Engine) Rerun(ctx context.Context, runID, fromNode string) (*Run, error
 		return nil, ErrShuttingDown
 	}
 	orig, err := e.store.GetRun(ctx, runID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("run %q not found: %w", runID, ErrNotFound)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("run %q: %w", runID, err)
+		return nil, err // the store's error names the run
 	}
 	if rs := e.lookup(runID); !orig.Status.Ended() || (rs != nil && !rs.ended.Load()) {
 		return nil, fmt.Errorf("run %q: still %s; rerun it once it ended: %w",

@@ -175,8 +175,12 @@ func TestRuns_CancelAndRerun(t *testing.T) {
 			if resp.Status != tc.wantStatus {
 				t.Errorf("status = %d, want %d; body %s", resp.Status, tc.wantStatus, resp.Body)
 			}
-			if code := resp.decodeError(t).Error.Code; code != tc.wantCode {
-				t.Errorf("code = %q, want %q", code, tc.wantCode)
+			e := resp.decodeError(t)
+			if e.Error.Code != tc.wantCode {
+				t.Errorf("code = %q, want %q", e.Error.Code, tc.wantCode)
+			}
+			if strings.Contains(tc.path, "no-such-run") && e.Error.Message != `run "no-such-run" not found` {
+				t.Errorf("message = %q, want %q", e.Error.Message, `run "no-such-run" not found`)
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -146,32 +147,70 @@ func (s *Store) ListSteps(ctx context.Context, runID string) ([]runtime.Step, er
 	}
 	started := startedAttempts(runID, events)
 
-	steps := []runtime.Step{}
+	var ids []string
 	seen := make(map[string]bool)
 	for _, ev := range events {
-		if ev.StepID == "" || seen[ev.StepID] {
-			continue
+		if ev.StepID != "" && !seen[ev.StepID] {
+			seen[ev.StepID] = true
+			ids = append(ids, ev.StepID)
 		}
-		seen[ev.StepID] = true
-		var d stepDoc
-		err := s.steps.FindOne(ctx, bson.D{{Key: "_id", Value: ev.StepID}}).Decode(&d)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			if run, ok := started[ev.StepID]; ok {
+	}
+	docs, err := s.stepsByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("run %q: %w", runID, err)
+	}
+
+	steps := []runtime.Step{}
+	for i, id := range ids {
+		run, running := started[id]
+		if docs[i] == nil {
+			if running {
 				steps = append(steps, run)
 			}
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("run %q: step %q: %w", runID, ev.StepID, err)
-		}
-		st := d.step()
-		if run, ok := started[st.ID]; ok && runsAfter(run, &st) {
+		st := docs[i].step()
+		if running && runsAfter(run, &st) {
 			st = run
 		}
 		steps = append(steps, st)
 	}
 	sortSteps(steps)
 	return steps, nil
+}
+
+// stepLookups is the number of finds by _id that stepsByID keeps in
+// flight. Embedded FerretDB serves each connection in its own goroutine,
+// so a run of thousands of steps reads faster with several at once.
+const stepLookups = 8
+
+// stepsByID returns the step documents with the _id values ids, in the
+// same order, with nil for an id that has no document.
+func (s *Store) stepsByID(ctx context.Context, ids []string) ([]*stepDoc, error) {
+	docs := make([]*stepDoc, len(ids))
+	errs := make([]error, len(ids))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(stepLookups, len(ids)) {
+		wg.Go(func() {
+			for i := range next {
+				var d stepDoc
+				err := s.steps.FindOne(ctx, bson.D{{Key: "_id", Value: ids[i]}}).Decode(&d)
+				switch {
+				case err == nil:
+					docs[i] = &d
+				case !errors.Is(err, mongo.ErrNoDocuments):
+					errs[i] = fmt.Errorf("step %q: %w", ids[i], err)
+				}
+			}
+		})
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return docs, errors.Join(errs...)
 }
 
 // startedAttempts returns, by step ID, the latest attempt of each step
