@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -154,6 +156,9 @@ func (s *Server) getRun(c echo.Context) error {
 // listRuns returns runs newest first, optionally of one playbook
 // (?playbook_id=) and at most ?limit= of them (default 50, maximum 500).
 func (s *Server) listRuns(c echo.Context) error {
+	if err := onlyQueryParams(c, "limit", "playbook_id"); err != nil {
+		return err
+	}
 	limit := defaultRunListLimit
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -172,6 +177,18 @@ func (s *Server) listRuns(c echo.Context) error {
 		runs = []runtime.Run{}
 	}
 	return c.JSON(http.StatusOK, runs)
+}
+
+// onlyQueryParams rejects a query parameter other than names, so that a
+// filter the endpoint does not have is not taken for one that was applied.
+func onlyQueryParams(c echo.Context, names ...string) error {
+	for key := range c.QueryParams() {
+		if !slices.Contains(names, key) {
+			return errorf(http.StatusBadRequest, codeBadRequest,
+				"unknown query parameter %q; this endpoint takes %s", key, strings.Join(names, " and "))
+		}
+	}
+	return nil
 }
 
 func (s *Server) listActions(c echo.Context) error {

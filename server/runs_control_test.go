@@ -132,6 +132,22 @@ func TestApprovals_AnswerChecksFields(t *testing.T) {
 	}
 }
 
+func TestRuns_ListRejectsUnknownParameter(t *testing.T) {
+	ts := newTestServer(t, nil)
+	token := insertToken(t)
+	resp := callAPI(t, ts, token, http.MethodGet, "/api/v1/runs?status=failed", "")
+	if resp.Status != http.StatusBadRequest {
+		t.Fatalf("status = %d, want 400; body %s", resp.Status, resp.Body)
+	}
+	want := `unknown query parameter "status"; this endpoint takes limit and playbook_id`
+	if msg := resp.decodeError(t).Error.Message; msg != want {
+		t.Errorf("message = %q, want %q", msg, want)
+	}
+	if resp := callAPI(t, ts, token, http.MethodGet, "/api/v1/runs?limit=5&playbook_id=p", ""); resp.Status != http.StatusOK {
+		t.Errorf("known parameters: status = %d, want 200; body %s", resp.Status, resp.Body)
+	}
+}
+
 func TestRuns_CancelAndRerun(t *testing.T) {
 	ts := newTestServer(t, nil)
 	token := insertToken(t)

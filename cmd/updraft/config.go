@@ -183,6 +183,25 @@ func parseServeFlags(args []string, getenv func(string) string, output io.Writer
 			return cfg, fmt.Errorf("%s must be positive; leave it out to use the default", limit.flag)
 		}
 	}
+	if cfg.RunTimeout < time.Second {
+		return cfg, fmt.Errorf("--run-timeout %s is shorter than a second; runs would time out "+
+			"before their first step", cfg.RunTimeout)
+	}
+	if cfg.ShutdownGrace < 0 {
+		return cfg, fmt.Errorf("--shutdown-grace %s is negative; use 0 to cancel running steps at once",
+			cfg.ShutdownGrace)
+	}
+	for _, r := range []struct {
+		flag  string
+		value time.Duration
+	}{{"--run-retention", cfg.RunRetention}, {"--audit-retention", cfg.AuditRetention}} {
+		// A retention in seconds or minutes is most likely a typo for days,
+		// and it would delete the history at the next start.
+		if r.value > 0 && r.value < time.Hour {
+			return cfg, fmt.Errorf("%s %s is shorter than an hour; use days such as 90d, "+
+				"or 0 to keep everything", r.flag, r.value)
+		}
+	}
 	if cfg.LeaseDuration <= 0 || cfg.LeaseRenewInterval <= 0 || cfg.PollInterval <= 0 {
 		return cfg, errors.New("--lease-duration, --lease-renew-interval and --poll-interval must be positive")
 	}

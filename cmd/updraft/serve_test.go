@@ -225,6 +225,27 @@ func TestServeFlags_RunLimits(t *testing.T) {
 			t.Errorf("%v: error = %v, want %q", args, err, want)
 		}
 	}
+
+	for _, tc := range []struct {
+		args []string
+		want string // a part of the error; empty for none
+	}{
+		{[]string{"--run-timeout", "1ns"}, "--run-timeout 1ns is shorter than a second"},
+		{[]string{"--shutdown-grace", "-1s"}, "--shutdown-grace -1s is negative"},
+		{[]string{"--shutdown-grace", "0s"}, ""},
+		{[]string{"--run-retention", "90s"}, "--run-retention 1m30s is shorter than an hour"},
+		{[]string{"--audit-retention", "30m"}, "--audit-retention 30m0s is shorter than an hour"},
+		{[]string{"--run-retention", "0"}, ""},
+		{[]string{"--run-retention", "2h"}, ""},
+	} {
+		_, err := parseServeFlags(tc.args, func(string) string { return "" }, &out)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v", tc.args, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v: error = %v, want %q", tc.args, err, tc.want)
+		}
+	}
 }
 
 func TestServe_MaxLoopItemsFailsLoop(t *testing.T) {
