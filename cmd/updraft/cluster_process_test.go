@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -18,14 +19,14 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
-// ferretDBHelperEnv names the address a re-executed test binary serves
-// FerretDB on; see TestClusterHelper_FerretDB.
-const ferretDBHelperEnv = "UPDRAFT_TEST_FERRETDB_ADDR"
+// ferretDBHelperEnv names the unix socket a re-executed test binary
+// serves FerretDB on; see TestClusterHelper_FerretDB.
+const ferretDBHelperEnv = "UPDRAFT_TEST_FERRETDB_SOCKET"
 
 // TestClusterHelper_FerretDB is not a test: the cluster test runs the test
 // binary again with ferretDBHelperEnv set, and this function then serves
-// FerretDB with the SQLite backend on that 127.0.0.1 address until the
-// process is stopped. It uses FerretDB's embeddable package, which sends
+// FerretDB with the SQLite backend on that unix socket until the process
+// is stopped. It uses FerretDB's embeddable package, which sends
 // no telemetry.
 //
 // NOTE: `go build github.com/FerretDB/FerretDB/cmd/ferretdb` at v1.24.2
@@ -33,8 +34,8 @@ const ferretDBHelperEnv = "UPDRAFT_TEST_FERRETDB_ADDR"
 // generated build/version/version.txt, and building it needs four more
 // modules in go.sum. So the helper process runs the same FerretDB code.
 func TestClusterHelper_FerretDB(t *testing.T) {
-	addr := os.Getenv(ferretDBHelperEnv)
-	if addr == "" {
+	sock := os.Getenv(ferretDBHelperEnv)
+	if sock == "" {
 		t.Skip("runs only as the FerretDB process of TestCluster_ThreeProcesses")
 	}
 	dir := os.Getenv(ferretDBHelperEnv + "_DIR")
@@ -43,7 +44,7 @@ func TestClusterHelper_FerretDB(t *testing.T) {
 	// "database is locked". _txlock=immediate does not prevent that; see
 	// docs/runtime.md.
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: addr},
+		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -53,25 +54,28 @@ func TestClusterHelper_FerretDB(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	fmt.Fprintln(os.Stderr, "ferretdb listening", addr)
+	fmt.Fprintln(os.Stderr, "ferretdb listening", sock)
 	if err := f.Run(ctx); err != nil {
 		t.Fatalf("ferretdb run: %v", err)
 	}
 }
 
-// startFerretDB runs FerretDB on a free 127.0.0.1 port with its SQLite
-// files in a temporary directory, and returns its MongoDB URI. Its log
-// goes to ferretdb.log in the test's artifact directory. When the test
+// startFerretDB runs FerretDB with its SQLite files in a temporary
+// directory and returns its MongoDB URI. It listens on a unix socket of
+// its own, which no other process can take between its choice and the
+// bind, as one could a free TCP port. Its log goes to ferretdb.log in the
+// test's artifact directory. When the test
 // fails, the process gets SIGQUIT first, so the log ends with a dump of
 // its goroutines.
 func startFerretDB(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// A socket path must fit in about 100 bytes, which t.TempDir() may not.
+	sockDir, err := os.MkdirTemp("", "updraft-fdb")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sock := filepath.Join(sockDir, "ferretdb.sock")
 
 	logPath := filepath.Join(t.ArtifactDir(), "ferretdb.log")
 	logFile, err := os.Create(logPath)
@@ -79,7 +83,7 @@ func startFerretDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestClusterHelper_FerretDB$", "-test.v")
-	cmd.Env = append(os.Environ(), ferretDBHelperEnv+"="+addr,
+	cmd.Env = append(os.Environ(), ferretDBHelperEnv+"="+sock,
 		ferretDBHelperEnv+"_DIR="+t.TempDir(), "DO_NOT_TRACK=1")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
@@ -95,14 +99,14 @@ func startFerretDB(t *testing.T) string {
 
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		if conn, err := net.Dial("tcp", addr); err == nil {
+		if conn, err := net.Dial("unix", sock); err == nil {
 			conn.Close()
-			return "mongodb://" + addr + "/"
+			return "mongodb://" + url.PathEscape(sock) + "/"
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	logs, _ := os.ReadFile(logPath)
-	t.Fatalf("ferretdb did not listen on %s within a minute:\n%s", addr, logs)
+	t.Fatalf("ferretdb did not listen on %s within a minute:\n%s", sock, logs)
 	return ""
 }
 
