@@ -102,4 +102,19 @@ func TestEngine_DelaySurvivesRestart(t *testing.T) {
 	}
 	wantJSON(t, "wait output", r.steps["wait"].Output, `{"until": "`+stored.Until+`"}`)
 	wantGapFree(t, r.events)
+
+	// The wait goes on in the attempt that started before the restart.
+	started := 0
+	for _, ev := range r.events {
+		if ev.Type == runtime.EventStepStarted && ev.NodeID == "wait" {
+			started++
+		}
+	}
+	if started != 1 {
+		t.Errorf("wait has %d step.started events, want 1", started)
+	}
+	before := paused.steps["wait"].StartedAt
+	if got := r.steps["wait"].StartedAt; before == nil || got == nil || !got.Equal(*before) {
+		t.Errorf("wait started_at = %v after the restart, want %v from before it", got, before)
+	}
 }

@@ -195,8 +195,13 @@ func (rs *runState) settleInterrupted(node *designer.Node, step *Step) {
 		rs.running++
 		rs.executed.Add(1)
 		env := rs.env()
+		// A wait goes on in the attempt whose step.started is stored.
+		var startedAt *time.Time
+		if waits && step.Status == StepRunning {
+			startedAt = step.StartedAt
+		}
 		go func() {
-			rs.results <- rs.runStep(node, env, max(attempt, 1))
+			rs.results <- rs.runStep(node, env, max(attempt, 1), startedAt)
 		}()
 		return
 	}

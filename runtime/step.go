@@ -64,9 +64,10 @@ var waitingNodes = map[string]bool{
 }
 
 // runStep executes a top-level node as a step, with retries, and stores
-// each attempt.
-func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int) stepResult {
-	return rs.runStepAt(rs.ctx, stepID(rs.run.ID, node.ID), node, env, nil, attempt)
+// each attempt. See runStepFrom for startedAt.
+func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int,
+	startedAt *time.Time) stepResult {
+	return rs.runStepFrom(rs.ctx, stepID(rs.run.ID, node.ID), node, env, nil, attempt, startedAt)
 }
 
 // runStepAt executes node as the step id under ctx, with retries, and
@@ -74,6 +75,14 @@ func (rs *runState) runStep(node *designer.Node, env *designer.Env, attempt int)
 // taken.
 func (rs *runState) runStepAt(ctx context.Context, id string, node *designer.Node,
 	env *designer.Env, sources []string, attempt int) stepResult {
+	return rs.runStepFrom(ctx, id, node, env, sources, attempt, nil)
+}
+
+// runStepFrom is runStepAt for an attempt that started at startedAt
+// before a takeover, whose step.started event is stored, or for a new
+// attempt when startedAt is nil.
+func (rs *runState) runStepFrom(ctx context.Context, id string, node *designer.Node,
+	env *designer.Env, sources []string, attempt int, startedAt *time.Time) stepResult {
 	if !rs.acquireSlot(ctx, node) {
 		return stepResult{nodeID: node.ID, abandoned: true}
 	}
@@ -82,7 +91,10 @@ func (rs *runState) runStepAt(ctx context.Context, id string, node *designer.Nod
 	step := &Step{ID: id, RunID: rs.run.ID, NodeID: node.ID, Attempt: attempt}
 	instant := instantNodes[node.Type]
 	for {
-		if err := rs.saveStarted(step, instant); err != nil {
+		if startedAt != nil {
+			step.Status, step.StartedAt = StepRunning, startedAt
+			startedAt = nil // a retry after it is a new attempt
+		} else if err := rs.saveStarted(step, instant); err != nil {
 			return stepResult{nodeID: node.ID, storeErr: err}
 		}
 
