@@ -226,7 +226,8 @@ func (rs *runState) countStep() *StepError {
 	}
 	rs.executed.Add(-1)
 	return &StepError{Code: CodeTooManySteps, Message: fmt.Sprintf(
-		"run exceeds the limit of %d steps", rs.e.cfg.MaxSteps)}
+		"run exceeds the limit of %d steps; split the work or raise the limit "+
+			"(updraft serve --max-steps)", rs.e.cfg.MaxSteps)}
 }
 
 // startStep runs the first attempt of a top-level node in a new

@@ -36,7 +36,8 @@ func runLoop(ctx context.Context, call *nodeCall) nodeResult {
 	}
 	if limit := call.rs.e.cfg.MaxLoopItems; len(items) > limit {
 		return failed(CodeTooManyItems, fmt.Sprintf(
-			"settings.items: %d items, over the limit of %d", len(items), limit))
+			"settings.items: %d items, over the limit of %d; loop over fewer items or raise "+
+				"the limit (updraft serve --max-loop-items)", len(items), limit))
 	}
 
 	lr := &loopRun{

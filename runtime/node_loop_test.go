@@ -23,18 +23,20 @@ func TestEngine_LoopLimits(t *testing.T) {
 		message string
 	}{
 		{
-			name:    "too many items",
-			cfg:     runtime.Config{MaxLoopItems: 3},
-			items:   []any{1, 2, 3, 4},
-			code:    runtime.CodeTooManyItems,
-			message: "settings.items: 4 items, over the limit of 3",
+			name:  "too many items",
+			cfg:   runtime.Config{MaxLoopItems: 3},
+			items: []any{1, 2, 3, 4},
+			code:  runtime.CodeTooManyItems,
+			message: "settings.items: 4 items, over the limit of 3; loop over fewer items or " +
+				"raise the limit (updraft serve --max-loop-items)",
 		},
 		{
-			name:    "steps per run",
-			cfg:     runtime.Config{MaxSteps: 4},
-			items:   []any{1, 2, 3, 4},
-			code:    runtime.CodeTooManySteps,
-			message: `item 2: node "body": run exceeds the limit of 4 steps`,
+			name:  "steps per run",
+			cfg:   runtime.Config{MaxSteps: 4},
+			items: []any{1, 2, 3, 4},
+			code:  runtime.CodeTooManySteps,
+			message: `item 2: node "body": run exceeds the limit of 4 steps; split the work or ` +
+				`raise the limit (updraft serve --max-steps)`,
 		},
 		{
 			name:    "items not a list",

@@ -31,7 +31,8 @@ func runSubplaybook(ctx context.Context, call *nodeCall) nodeResult {
 	rs := call.rs
 	if depth := rs.run.Depth + 1; depth > rs.e.cfg.MaxDepth {
 		return failed(CodeDepthExceeded, fmt.Sprintf(
-			"playbook %q would run at subplaybook depth %d, over the limit of %d",
+			"playbook %q would run at subplaybook depth %d, over the limit of %d; "+
+				"nest fewer subplaybooks or raise the limit (updraft serve --max-subplaybook-depth)",
 			settings.Playbook, depth, rs.e.cfg.MaxDepth))
 	}
 

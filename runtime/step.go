@@ -362,7 +362,8 @@ func (rs *runState) marshalOutput(v any) (json.RawMessage, *StepError) {
 	}
 	if len(b) > rs.e.cfg.MaxOutputBytes {
 		return nil, &StepError{Code: CodeOutputTooLarge, Message: fmt.Sprintf(
-			"output is %d bytes, over the limit of %d", len(b), rs.e.cfg.MaxOutputBytes)}
+			"output is %d bytes, over the limit of %d; return less or raise the limit "+
+				"(updraft serve --max-step-output)", len(b), rs.e.cfg.MaxOutputBytes)}
 	}
 	return b, nil
 }
