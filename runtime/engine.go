@@ -131,6 +131,10 @@ type StartRequest struct {
 	Trigger     json.RawMessage    // webhook body (parsed) or nil
 	TriggerRaw  []byte             // webhook body as received, or nil
 	Inputs      json.RawMessage    // manual run inputs or nil
+	// ID is the id of the new run, such as one from IdempotentRunID, or
+	// empty for a new random id. When a run with this id exists, Start
+	// returns an error wrapping ErrConflict and starts nothing.
+	ID string
 }
 
 // Start stores a new run in the running state, runs it in the background
@@ -144,9 +148,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
 		return nil, ErrShuttingDown
 	}
 
-	id, err := newRunID(time.Now())
+	id, err := e.newRunID(ctx, req.ID)
 	if err != nil {
-		return nil, fmt.Errorf("new run id: %w", err)
+		return nil, err
 	}
 	if err := e.takeNewRun(ctx, id); err != nil {
 		return nil, err
@@ -167,7 +171,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
 		StartedAt:       &now,
 	}
 	if err := e.store.InsertRun(ctx, run); err != nil {
-		e.leases.drop(id)
+		e.leases.abandon(ctx, id)
 		return nil, fmt.Errorf("run %q: insert: %w", id, err)
 	}
 
@@ -178,6 +182,29 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Run, error) {
 		return nil, err
 	}
 	return &copied, nil
+}
+
+// newRunID returns want when no run has that id, and a new random id
+// when want is empty.
+func (e *Engine) newRunID(ctx context.Context, want string) (string, error) {
+	if want == "" {
+		id, err := newRunID(time.Now())
+		if err != nil {
+			return "", fmt.Errorf("new run id: %w", err)
+		}
+		return id, nil
+	}
+	if !validRunID(want) {
+		return "", fmt.Errorf("run id %q is not 26 characters of 0-9 and a-v: %w", want, ErrInvalid)
+	}
+	_, err := e.store.GetRun(ctx, want)
+	switch {
+	case err == nil:
+		return "", fmt.Errorf("run %q exists: %w", want, ErrConflict)
+	case !errors.Is(err, ErrNotFound):
+		return "", fmt.Errorf("run %q: %w", want, err)
+	}
+	return want, nil
 }
 
 // takeNewRun takes the first lease generation of a new run and starts the

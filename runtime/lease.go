@@ -232,6 +232,18 @@ func (l *leaser) drop(runID string) {
 	l.mu.Unlock()
 }
 
+// abandon gives up the lease of a run that was never stored and deletes
+// its record, so that a later Start with the same id can take it.
+func (l *leaser) abandon(ctx context.Context, runID string) {
+	l.drop(runID)
+	if !l.enabled() {
+		return
+	}
+	if err := l.store.DeleteCoordination(context.WithoutCancel(ctx), []string{runID}); err != nil {
+		l.log.Warn("lease of a run not stored left behind", "run_id", runID, "error", err)
+	}
+}
+
 // startLoop starts the background loop once.
 func (l *leaser) startLoop() {
 	if !l.enabled() {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"strings"
@@ -23,6 +24,28 @@ func newRunID(now time.Time) (string, error) {
 		return "", err
 	}
 	return runIDEncoding.EncodeToString(b[:]), nil
+}
+
+// IdempotentRunID returns the run id for the request key within scope,
+// such as a webhook's retries of one alert: the same scope and key give
+// the same id. It has the form of a random run id, without the time
+// prefix, so runs with such ids do not sort by creation time.
+func IdempotentRunID(scope, key string) string {
+	sum := sha256.Sum256([]byte(scope + "\x00" + key))
+	return runIDEncoding.EncodeToString(sum[:16])
+}
+
+// validRunID reports whether id has the form of a run id.
+func validRunID(id string) bool {
+	if len(id) != 26 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'v') {
+			return false
+		}
+	}
+	return true
 }
 
 // stepID returns the id of the step of node nodeID in run runID.
