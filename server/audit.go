@@ -48,26 +48,44 @@ func setAuditTarget(c echo.Context, target string) { c.Set(auditTargetKey, targe
 func skipAudit(c echo.Context) { c.Set(auditSkipKey, true) }
 
 // audited runs handle and, when the rule names an audit action, stores an
-// audit entry for p with the outcome of handle. A 403 is denied, any other
-// error or a response status of 400 or more is a failure, and the rest is
-// a success. An entry that cannot be stored is logged, and the response
-// stays as handle left it.
+// audit entry for p with the outcome of the request. A 403 is denied, any
+// other status of 400 or more is a failure, and the rest is a success.
+// The entry is stored just before the response status is written, so a
+// client never sees the result of a request whose entry is not stored
+// yet. An entry that cannot be stored is logged, and the response goes
+// out as the handler made it.
 func (s *Server) audited(c echo.Context, p *principal, rule routeRule, handle func() error) error {
+	if rule.action == "" {
+		return handle()
+	}
+	written := false
+	write := func(err error) {
+		if written {
+			return
+		}
+		written = true
+		if skip, _ := c.Get(auditSkipKey).(bool); skip {
+			return
+		}
+		entry := &store.AuditEntry{
+			Actor:   p.Subject,
+			Role:    p.Role,
+			Action:  rule.action,
+			Target:  shorten(auditTarget(c, rule), maxAuditTarget),
+			Outcome: auditOutcome(c, err),
+		}
+		if action, ok := c.Get(auditActionKey).(string); ok && action != "" {
+			entry.Action = action
+		}
+		s.writeAudit(c, entry)
+	}
+	c.Response().Before(func() { write(nil) })
 	err := handle()
-	if skip, _ := c.Get(auditSkipKey).(bool); rule.action == "" || skip {
-		return err
+	if err != nil && !c.Response().Committed {
+		// The error handler writes the response after audited returns,
+		// so the entry is stored now, with the outcome the error gives.
+		write(err)
 	}
-	entry := &store.AuditEntry{
-		Actor:   p.Subject,
-		Role:    p.Role,
-		Action:  rule.action,
-		Target:  shorten(auditTarget(c, rule), maxAuditTarget),
-		Outcome: auditOutcome(c, err),
-	}
-	if action, ok := c.Get(auditActionKey).(string); ok && action != "" {
-		entry.Action = action
-	}
-	s.writeAudit(c, entry)
 	return err
 }
 

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -206,5 +208,71 @@ func TestAudit_PageListsEntries(t *testing.T) {
 	}
 	if status, _ := getPage(t, ts, cookie, "/audit?before=nope"); status != http.StatusBadRequest {
 		t.Errorf("audit page with a bad before: status %d, want 400", status)
+	}
+}
+
+// slowAuditStore stores audit entries after a pause, and marks each one
+// stored once it is.
+type slowAuditStore struct {
+	Store
+	stored atomic.Int32
+}
+
+func (s *slowAuditStore) InsertAuditEntry(ctx context.Context, e *store.AuditEntry) error {
+	time.Sleep(200 * time.Millisecond)
+	err := s.Store.InsertAuditEntry(ctx, e)
+	s.stored.Add(1)
+	return err
+}
+
+// TestAudit_StoredBeforeResponse checks that a client gets the response of
+// an audited request only once its entry is stored: for a response larger
+// than the server's write buffer, which goes out while the handler runs,
+// and for an error response.
+func TestAudit_StoredBeforeResponse(t *testing.T) {
+	slow := &slowAuditStore{Store: testStore}
+	ts := newTestServer(t, func(cfg *Config) { cfg.Store = slow })
+	token := insertToken(t)
+
+	var nodes []string
+	nodes = append(nodes, `{"id": "start", "type": "trigger", "position": {"x": 0, "y": 0}, "settings": {"kind": "manual"}}`)
+	for i := range 120 {
+		nodes = append(nodes, fmt.Sprintf(`{"id": "note%03d", "type": "transform", "position": {"x": %d, "y": 0},
+			"settings": {"values": {"text": "a value long enough to make the response large"}}}`, i, 10*i))
+	}
+	big := `{"name": "Large", "nodes": [` + strings.Join(nodes, ",") + `], "edges": []}`
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+"/api/v1/playbooks",
+		strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	httpResp, err := http.DefaultClient.Do(req) // returns once the status line arrives
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := slow.stored.Load()
+	body, err := io.ReadAll(httpResp.Body)
+	httpResp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if httpResp.StatusCode != http.StatusCreated {
+		t.Fatalf("save playbook: status = %d, want 201; body %.300s", httpResp.StatusCode, body)
+	}
+	if len(body) < 16<<10 {
+		t.Fatalf("response has %d bytes, want more than a write buffer", len(body))
+	}
+	if stored != 1 {
+		t.Errorf("when the 201 arrived: %d audit entries stored, want 1", stored)
+	}
+
+	resp := callAPI(t, ts, token, http.MethodPost, "/api/v1/tokens", `{"name": "", "role": "boss"}`)
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad token request: status = %d, want 422; body %s", resp.Status, resp.Body)
+	}
+	if n := slow.stored.Load(); n != 2 {
+		t.Errorf("after the 422: %d audit entries stored, want 2", n)
 	}
 }
