@@ -1,9 +1,11 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,20 +15,28 @@ import (
 )
 
 // dashboardMonth is a window of the shared store that only
-// TestDashboard_APIFigures writes runs into.
+// TestDashboard_APIFigures writes runs into. Each repeat of the test under
+// -count uses the month after the previous one.
 var dashboardMonth = time.Date(2031, 5, 1, 0, 0, 0, 0, time.UTC)
+
+// dashboardRepeats counts the runs of TestDashboard_APIFigures in this
+// process.
+var dashboardRepeats atomic.Int32
 
 func TestDashboard_APIFigures(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) { c.MinutesPerAlert = 12 })
 	viewer := insertRoleToken(t, RoleViewer)
+	repeat := int(dashboardRepeats.Add(1) - 1)
+	month := dashboardMonth.AddDate(0, repeat, 0)
+	suffix := fmt.Sprintf("-%d", repeat)
 
-	pb := &designer.Playbook{ID: "dash-named-pb", Name: "Named triage", Version: 1}
+	pb := &designer.Playbook{ID: "dash-named-pb" + suffix, Name: "Named triage", Version: 1}
 	if err := testStore.InsertPlaybookVersion(t.Context(), pb); err != nil {
 		t.Fatal(err)
 	}
 	for i, status := range []runtime.RunStatus{runtime.RunSucceeded, runtime.RunFailed, runtime.RunWaiting} {
-		created := dashboardMonth.Add(time.Duration(i+1) * time.Hour)
-		run := &runtime.Run{ID: "dash-api-" + string(status), PlaybookID: pb.ID, PlaybookVersion: 1,
+		created := month.Add(time.Duration(i+1) * time.Hour)
+		run := &runtime.Run{ID: "dash-api-" + string(status) + suffix, PlaybookID: pb.ID, PlaybookVersion: 1,
 			Status: status, CreatedAt: created}
 		if status.Ended() {
 			ended := created.Add(2 * time.Second)
@@ -38,8 +48,8 @@ func TestDashboard_APIFigures(t *testing.T) {
 	}
 
 	query := url.Values{
-		"from": {dashboardMonth.Format(time.RFC3339)},
-		"to":   {dashboardMonth.AddDate(0, 0, 2).Format(time.RFC3339)},
+		"from": {month.Format(time.RFC3339)},
+		"to":   {month.AddDate(0, 0, 2).Format(time.RFC3339)},
 	}
 	var got store.DashboardSummary
 	mustCall(t, ts, viewer.Value, http.MethodGet, "/api/v1/dashboard?"+query.Encode(), "",
@@ -59,8 +69,8 @@ func TestDashboard_APIFigures(t *testing.T) {
 	if m := got.TimeToRespond.MedianMS; m == nil || *m != 2000 {
 		t.Errorf("median time to respond = %v, want 2000", m)
 	}
-	if len(got.Days) != 2 || got.Days[0].Date != "2031-05-01" || got.Days[0].Runs != 3 {
-		t.Errorf("days = %+v, want 2031-05-01 with 3 runs, then 2031-05-02", got.Days)
+	if day := month.Format(time.DateOnly); len(got.Days) != 2 || got.Days[0].Date != day || got.Days[0].Runs != 3 {
+		t.Errorf("days = %+v, want %s with 3 runs, then the day after", got.Days, day)
 	}
 	if len(got.TopPlaybooks) != 1 || got.TopPlaybooks[0].Name != "Named triage" {
 		t.Errorf("top playbooks = %+v, want dash-named-pb named Named triage", got.TopPlaybooks)
