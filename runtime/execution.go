@@ -43,9 +43,9 @@ type runState struct {
 	// goroutines start no more steps.
 	halted atomic.Bool
 	// ended is set once finish chose the final status, before the run
-	// document is updated, so that Cancel answers ErrConflict from then.
+	// document is updated, so that Cancel returns ErrConflict from then on.
 	ended atomic.Bool
-	// canceling is set by the first Cancel, so that later ones answer
+	// canceling is set by the first Cancel, so that later ones return
 	// ErrConflict.
 	canceling atomic.Bool
 	// finishes counts the step finishes recorded, see stepResult.order.

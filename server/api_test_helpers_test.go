@@ -43,6 +43,13 @@ func callAPI(t *testing.T, ts *httptest.Server, token, method, path, body string
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return sendRequest(t, req)
+}
+
+// sendRequest sends req without following redirects and returns the
+// whole response.
+func sendRequest(t *testing.T, req *http.Request) apiResponse {
+	t.Helper()
 	resp, err := noRedirectClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

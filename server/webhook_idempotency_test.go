@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,16 +21,7 @@ func postHook(t *testing.T, url, body string, keys ...string) apiResponse {
 	for _, k := range keys {
 		req.Header.Add(headerIdempotencyKey, k)
 	}
-	resp, err := noRedirectClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return apiResponse{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	return sendRequest(t, req)
 }
 
 func (r apiResponse) runID(t *testing.T) string {

@@ -394,17 +394,17 @@ func TestHost_ReactorIdleInstanceClosed(t *testing.T) {
 		t.Fatalf("first call: %v", err)
 	}
 	h.pool.mu.Lock()
-	var kept *reactorInstance
+	var idle *reactorInstance
 	if ks := h.pool.keys[key]; ks != nil && len(ks.idle) == 1 {
-		kept = ks.idle[0]
+		idle = ks.idle[0]
 	}
 	h.pool.mu.Unlock()
-	if kept == nil {
-		t.Fatal("no idle instance kept after the first call")
+	if idle == nil {
+		t.Fatal("no instance kept idle after the first call")
 	}
 
 	waitUntil(func() bool { return h.pool.idleCount(key) == 0 })
-	if !kept.mod.IsClosed() {
+	if !idle.mod.IsClosed() {
 		t.Error("instance left the pool but its module is open")
 	}
 	if _, _, err := invoke(t, h, "test.reactor@1.0.0", `{"mode":"echo"}`); err != nil {
